@@ -1,0 +1,107 @@
+"""The three small interfaces every connector implements, and the errors they raise.
+
+Only our own dataclasses cross these interfaces: raw bytes in `RawItem`s going in, RFC 5322
+bytes going out. No client object of any provider leaves its connector; provider errors are
+translated once, inside the connector, into the exceptions below.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from radiosilence.model import Changes
+
+DRAFT_KEY_HEADER = "X-Radiosilence-Key"
+
+
+class ConnectorError(Exception):
+    """Base of the errors a connector may raise; each subclass has one meaning."""
+
+
+class AuthNeeded(ConnectorError):
+    """Credentials are missing, expired or revoked: the user must run `radiosilence auth`."""
+
+
+class CursorExpired(ConnectorError):
+    """The cursor is too old for an incremental sync: call `changes(None)` for a full scan."""
+
+
+class RateLimited(ConnectorError):
+    """The provider asked us to slow down; `retry_after` is in seconds when it said."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class NotFound(ConnectorError):
+    """The item named does not exist (any more)."""
+
+
+class Unavailable(ConnectorError):
+    """The source cannot be reached right now; try again later."""
+
+
+class MailSource(ABC):
+    """Messages of a mailbox, incrementally."""
+
+    @abstractmethod
+    def changes(self, cursor: str | None) -> Changes:
+        """Return the messages added or changed since `cursor` (all of them when None).
+
+        `Changes.items` hold the raw RFC 5322 bytes with `folder` set to the folder name
+        ("INBOX", "Sent", ...). `Changes.removed` lists refs gone since the cursor where the
+        source can tell. Items that cannot be read are logged, counted in `skipped`, and left
+        out. Raises CursorExpired when `cursor` is no longer usable, Unavailable when the
+        mailbox cannot be read at all.
+        """
+
+
+class CalendarSource(ABC):
+    """Events of one or more calendars, incrementally."""
+
+    @abstractmethod
+    def changes(self, cursor: str | None) -> Changes:
+        """Return the calendar objects added or changed since `cursor` (all when None).
+
+        Each item's `data` is one iCalendar object (bytes) and its `ref` is stable for that
+        object, so that a later change to the same object carries the same ref.
+        `Changes.removed` lists the refs of objects deleted since the cursor. Raises
+        CursorExpired when the cursor is too old, Unavailable when nothing can be read.
+        """
+
+
+@dataclass(frozen=True)
+class StoredDraft:
+    """A draft as the sink holds it now."""
+
+    ref: str  # the sink's id for the draft, stable while the draft exists
+    key: str  # the value of our X-Radiosilence-Key header ("" if it has none)
+    raw: bytes  # the message as it stands, possibly edited by the user
+
+
+class DraftSink(ABC):
+    """The Drafts folder: put, find, read and delete drafts that carry our key."""
+
+    @abstractmethod
+    def find(self, key: str) -> StoredDraft | None:
+        """Return the draft stamped with `key`, or None. Used to heal a crash between
+        creating a draft and recording it."""
+
+    @abstractmethod
+    def get(self, ref: str) -> StoredDraft | None:
+        """Return the draft `ref` as it stands now, or None when it is gone (sent or deleted
+        by the user)."""
+
+    @abstractmethod
+    def put(self, raw: bytes, key: str, replace: str | None = None) -> str:
+        """Store `raw` (RFC 5322 bytes carrying our key header) as a draft; return its ref.
+
+        With `replace`, the draft of that ref is replaced by this one (the returned ref may
+        differ). Never sends anything.
+        """
+
+    @abstractmethod
+    def delete(self, ref: str) -> None:
+        """Remove the draft `ref`. Deleting a draft that is already gone is not an error."""
