@@ -1,0 +1,239 @@
+"""Interviews from calendar events and invites, who the employer is, and which mail is theirs.
+
+Pure functions over parsed events and mail. Matching mail to an employer goes by thread,
+then invite UID, then people and domain, then the company's name (relays such as
+greenhouse.io write for the employer, so their domain says nothing: DESIGN.md section 3).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+
+from radiosilence import domains
+from radiosilence.model import Address, CalEvent, Interview, Mail
+
+_TITLE_WORDS: tuple[tuple[str, float], ...] = (
+    (r"\binterview", 0.5), (r"\bscreen(ing)?\b", 0.35), (r"\bon-?site\b", 0.4),
+    (r"\bpanel\b", 0.3), (r"\bloop\b", 0.2), (r"hiring manager", 0.4), (r"\btechnical\b", 0.2),
+    (r"take-?home|debrief", 0.2), (r"<>", 0.25), (r"\b(final|second|next) round\b", 0.4),
+    (r"\brecruit(er|ing|ment)\b", 0.3), (r"\bcase study\b|system design|pair(ing)? session", 0.3),
+    (r"\b(intro|introductory|discovery) call\b", 0.15), (r"\bteam fit\b|culture fit", 0.3),
+    (r"portfolio review|presentation round|work sample|whiteboard", 0.3),
+)
+_NEGATIVE_WORDS: tuple[tuple[str, float], ...] = (
+    (r"\bmock\b|\bpractice\b|\brehears", 0.8), (r"\bpodcast\b|\bwebinar\b|\bmeetup\b", 0.6),
+    (r"\bstandup\b|\bstand-up\b|\b1:1\b|\bretro\b|\ball-hands\b", 0.5),
+)
+_SKIP_CUTYPES = frozenset({"ROOM", "RESOURCE", "GROUP", "UNKNOWN"})
+_NAME_SUFFIX = re.compile(
+    r"\s*(\(.*\)|via .*|talent acquisition|talent( team)?|recruiting( team)?|recruitment|"
+    r"careers|hiring( team)?|people( team)?|hr|team|jobs|notifications?)\s*$", re.I)
+_ROLE = re.compile(
+    r"\b((?:(?:Senior|Junior|Staff|Principal|Lead|Head of|Sr\.?|Jr\.?)\s+)?"
+    r"(?:[A-Z][\w+#./&-]*\s+){0,3}"
+    r"(?:Engineer|Developer|Designer|Analyst|Manager|Scientist|Architect|Consultant|"
+    r"Specialist|Administrator|Researcher|Director|Intern|Associate|Coordinator|"
+    r"Recruiter|Writer|Marketer|Accountant|Strategist))\b")
+
+
+def interview_id(uid: str, recurrence_id: str = "") -> str:
+    digest = hashlib.sha1(f"{uid}|{recurrence_id}".encode()).hexdigest()
+    return f"iv-{digest[:8]}"
+
+
+def merge_events(events: Iterable[CalEvent]) -> list[CalEvent]:
+    """One event per (UID, RECURRENCE-ID): the highest SEQUENCE wins (RFC 5546 2.1.4).
+
+    At equal SEQUENCE a cancellation wins (it cannot be older than what it cancels) and a
+    calendar copy beats a mail copy (the calendar holds the user's own view).
+    """
+    best: dict[tuple[str, str], CalEvent] = {}
+    for event in events:
+        key = (event.uid, event.recurrence_id)
+        current = best.get(key)
+        if current is None or _rank(event) > _rank(current):
+            best[key] = event
+    return sorted(best.values(), key=lambda e: (e.start, e.uid))
+
+
+def _rank(event: CalEvent) -> tuple[int, int, int]:
+    return (event.sequence, int(event.cancelled), int(event.source == "calendar"))
+
+
+def score_event(event: CalEvent, user: frozenset[str]) -> tuple[float, tuple[str, ...]]:
+    """How much `event` looks like a job interview (0..1), with the reasons."""
+    title = event.summary
+    score, evidence = 0.0, []
+    for pattern, weight in _TITLE_WORDS:
+        if match := re.search(pattern, title, re.I):
+            score += weight
+            evidence.append(f"title: {match.group(0)}")
+    for pattern, weight in _NEGATIVE_WORDS:
+        if match := re.search(pattern, title, re.I):
+            score -= weight
+            evidence.append(f"not an interview: {match.group(0)}")
+    if event.organizer and domains.is_relay(event.organizer.email.rpartition("@")[2]):
+        score += 0.4
+        evidence.append(f"organiser is a recruiting tool: {event.organizer.email}")
+    user_domains = {address.rpartition("@")[2] for address in user}
+    external = [p for p in _people(event) if p.email not in user
+                and domains.is_company_domain(p.email.rpartition("@")[2])
+                and p.email.rpartition("@")[2] not in user_domains]
+    if external:
+        score += 0.2
+        evidence.append("external attendees")
+    else:
+        score -= 0.3
+        evidence.append("no one from outside")
+    if role := find_role([title]):
+        score += 0.3  # a job title in the event's name: "Oakmere - Product Designer - ..."
+        evidence.append(f"job title: {role}")
+    if event.conference_url:
+        score += 0.1
+    if event.source == "mail" and event.organizer and event.organizer.email not in user:
+        score += 0.1
+        evidence.append("invited by mail")
+    return max(0.0, min(1.0, score)), tuple(evidence)
+
+
+def _people(event: CalEvent) -> list[Address]:
+    found = [a.address for a in event.attendees]
+    if event.organizer:
+        found.append(event.organizer.address)
+    return found
+
+
+def interviewers(event: CalEvent, user: frozenset[str]) -> tuple[Address, ...]:
+    """The people to thank: attendees minus the user, rooms, groups, tools and the organiser.
+
+    The organiser (often the recruiter who booked the room) counts only when nobody else
+    qualifies, as when a hiring manager invites the candidate directly.
+    """
+    organizer = event.organizer.email if event.organizer else ""
+    chosen = [a.address for a in event.attendees if _is_person(a.email, a.cutype, user)
+              and a.partstat != "DECLINED" and a.email != organizer]
+    if not chosen and event.organizer and _is_person(organizer, event.organizer.cutype, user):
+        chosen = [event.organizer.address]
+    unique: dict[str, Address] = {}
+    for address in chosen:
+        unique.setdefault(address.email, address)
+    return tuple(unique.values())
+
+
+def _is_person(email: str, cutype: str, user: frozenset[str]) -> bool:
+    domain = email.rpartition("@")[2]
+    return (email not in user and cutype.upper() not in _SKIP_CUTYPES
+            and not domains.is_relay(domain) and not domains.is_service(domain)
+            and not domains.is_noreply(email) and "resource" not in domain)
+
+
+def find_interviews(events: Iterable[CalEvent], mails: Iterable[Mail], user: frozenset[str],
+                    threshold: float, overrides: Mapping[str, str],
+                    thread_of: Mapping[str, str]) -> list[Interview]:
+    """The interviews among `events` (merged by UID), with employer and role identified.
+
+    `overrides` maps interview ids to 'track' (always an interview) or 'ignore' (never).
+    """
+    invite_mails: dict[str, list[Mail]] = defaultdict(list)
+    for mail in mails:
+        for invite in mail.invites:
+            invite_mails[invite.uid].append(mail)
+    found = []
+    for event in merge_events(events):
+        ident = interview_id(event.uid, event.recurrence_id)
+        score, evidence = score_event(event, user)
+        if overrides.get(ident) == "ignore":
+            continue
+        if score < threshold and overrides.get(ident) != "track":
+            continue
+        carriers = invite_mails.get(event.uid, [])
+        found.append(_build(ident, event, carriers, user, score, evidence, thread_of))
+    return found
+
+
+def _build(ident: str, event: CalEvent, carriers: list[Mail], user: frozenset[str],
+           score: float, evidence: tuple[str, ...], thread_of: Mapping[str, str]) -> Interview:
+    company_domain = _company_domain(event, user)
+    texts = [event.summary] + [m.subject for m in carriers] + [event.description]
+    names = [m.sender.name for m in carriers]
+    company = _company_name(company_domain, texts, names)
+    return Interview(
+        id=ident, uid=event.uid, title=event.summary, company=company,
+        company_domain=company_domain, role=_without_company(find_role(texts), company),
+        start=event.start, end=event.end, cancelled=event.cancelled,
+        interviewers=interviewers(event, user),
+        organizer=event.organizer.address if event.organizer else None,
+        description=event.description, location=event.location,
+        conference_url=event.conference_url,
+        invite_threads=frozenset(thread_of.get(m.id, m.id) for m in carriers),
+        score=score, evidence=evidence,
+    )
+
+
+def _company_domain(event: CalEvent, user: frozenset[str]) -> str:
+    user_domains = {address.rpartition("@")[2] for address in user}
+    counts = Counter(
+        _registered(p.email.rpartition("@")[2]) for p in _people(event)
+        if p.email not in user and domains.is_company_domain(p.email.rpartition("@")[2])
+        and p.email.rpartition("@")[2] not in user_domains
+    )
+    return counts.most_common(1)[0][0] if counts else ""
+
+
+def _registered(domain: str) -> str:
+    """'mail.brightloom.example' -> 'brightloom.example' (two labels, three for co.uk)."""
+    labels = domain.split(".")
+    keep = 3 if len(labels) >= 3 and labels[-2] in {"co", "com", "ac", "org", "net"} else 2
+    return ".".join(labels[-keep:])
+
+
+def _company_name(company_domain: str, texts: list[str], sender_names: list[str]) -> str:
+    """The employer's name as people write it: 'Lumen Labs', not 'lumenlabs.example'."""
+    if company_domain:
+        core = _norm(domains.company_from_domain(company_domain))
+        for text in texts:
+            if spelled := _find_spelling(text, core):
+                return spelled
+        return domains.company_from_domain(company_domain)
+    for name in sender_names:
+        cleaned = _NAME_SUFFIX.sub("", name).strip(" -,")
+        if cleaned:
+            return cleaned
+    return ""
+
+
+def _find_spelling(text: str, core: str) -> str:
+    words = re.findall(r"[\w&'.-]+", text)
+    for size in (1, 2, 3):
+        for start in range(len(words) - size + 1):
+            phrase = " ".join(words[start:start + size]).strip(".")
+            if _norm(phrase) == core:
+                return phrase
+    return ""
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _without_company(role: str, company: str) -> str:
+    """'Glasswing Solutions Engineer' -> 'Solutions Engineer' when the company is Glasswing."""
+    if company and role.lower().startswith(company.lower() + " "):
+        return role[len(company):].strip()
+    return role
+
+
+def company_key(interview: Interview) -> str:
+    return interview.company_domain or _norm(interview.company) or interview.id
+
+
+def find_role(texts: Iterable[str]) -> str:
+    """The job title named in a title, subject or description, or ''."""
+    for text in texts:
+        for line in text.splitlines():
+            if match := _ROLE.search(line):
+                return match.group(1).strip()
+    return ""

@@ -1,0 +1,291 @@
+"""The state: one SQLite file with a schema version and forward migrations.
+
+It keeps only recruiting-related messages and events, the sync cursors, the actions we took
+(which drafts we made: this cannot be rebuilt from the mailbox) and the user's overrides.
+Writes happen inside `transaction()`, so a cursor is saved together with the data it covers.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from radiosilence.fsutil import ensure_private_dir
+from radiosilence.model import Address, Attendee, CalEvent, Mail
+
+
+class SchemaError(Exception):
+    """The database was written by a newer radiosilence, or is not ours."""
+
+
+# Each entry moves the schema one version forward. Never edit a released entry: add one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE messages (
+        id TEXT PRIMARY KEY, ref TEXT NOT NULL, folder TEXT NOT NULL,
+        date TEXT NOT NULL, data TEXT NOT NULL
+    );
+    CREATE TABLE events (
+        source TEXT NOT NULL, ref TEXT NOT NULL, uid TEXT NOT NULL,
+        recurrence_id TEXT NOT NULL, data TEXT NOT NULL,
+        PRIMARY KEY (source, ref, uid, recurrence_id)
+    );
+    CREATE TABLE cursors (source TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+    CREATE TABLE actions (
+        key TEXT PRIMARY KEY, kind TEXT NOT NULL, interview_id TEXT NOT NULL,
+        recipient TEXT NOT NULL, draft_ref TEXT NOT NULL, content_hash TEXT NOT NULL,
+        status TEXT NOT NULL, due TEXT NOT NULL, created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE feed (
+        key TEXT PRIMARY KEY, uid TEXT NOT NULL, content_hash TEXT NOT NULL,
+        sequence INTEGER NOT NULL, changed_at TEXT NOT NULL
+    );
+    CREATE TABLE overrides (
+        interview_id TEXT PRIMARY KEY, mode TEXT NOT NULL, updated_at TEXT NOT NULL
+    );
+    CREATE TABLE notes (
+        interview_id TEXT NOT NULL, person TEXT NOT NULL, text TEXT NOT NULL,
+        updated_at TEXT NOT NULL, PRIMARY KEY (interview_id, person)
+    );
+    """,
+)
+
+
+@dataclass(frozen=True)
+class Action:
+    """A follow-up we acted on. status: drafted, edited (user changed it: hands off),
+    gone (user sent or deleted it), removed (we removed it as obsolete)."""
+
+    key: str
+    kind: str
+    interview_id: str
+    recipient: str
+    draft_ref: str
+    content_hash: str
+    status: str
+    due: str
+    created_at: str
+    updated_at: str
+
+
+class Store:
+    def __init__(self, path: Path | str) -> None:
+        """Open (creating if needed) the database at `path`; ':memory:' for tests.
+
+        Raises SchemaError when the file was written by a newer version.
+        """
+        if str(path) != ":memory:":
+            path = Path(path)
+            ensure_private_dir(path.parent)
+            path.touch(mode=0o600, exist_ok=True)
+            path.chmod(0o600)
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so every write is in an
+        # explicit transaction and nothing commits behind our back.
+        self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        if str(path) != ":memory:":
+            self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise SchemaError(
+                f"state database has schema {version}, this version knows up to "
+                f"{len(MIGRATIONS)}: upgrade radiosilence"
+            )
+        for number in range(version, len(MIGRATIONS)):
+            # executescript() would COMMIT on its own; run statement by statement instead.
+            with self.transaction():
+                for statement in _split_sql(MIGRATIONS[number]):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version={number + 1}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK when the block raises."""
+        if self.db.in_transaction:  # nested use joins the outer transaction
+            yield
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- cursors -----------------------------------------------------------------------
+
+    def cursor(self, source: str) -> str | None:
+        row = self.db.execute("SELECT value FROM cursors WHERE source=?", (source,)).fetchone()
+        return row[0] if row else None
+
+    def set_cursor(self, source: str, value: str | None, now: datetime) -> None:
+        if value is None:
+            self.db.execute("DELETE FROM cursors WHERE source=?", (source,))
+            return
+        self.db.execute(
+            "INSERT INTO cursors VALUES (?,?,?) ON CONFLICT(source) DO UPDATE "
+            "SET value=excluded.value, updated_at=excluded.updated_at",
+            (source, value, now.isoformat()),
+        )
+
+    # --- messages and events -----------------------------------------------------------
+
+    def has_message(self, message_id: str) -> bool:
+        row = self.db.execute("SELECT 1 FROM messages WHERE id=?", (message_id,)).fetchone()
+        return row is not None
+
+    def put_message(self, mail: Mail) -> None:
+        """Store `mail` and the invites it carries (replacing an earlier copy)."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO messages VALUES (?,?,?,?,?)",
+            (mail.id, mail.ref, mail.folder, mail.date.isoformat(), json.dumps(_mail_to_dict(mail))),
+        )
+        for event in mail.invites:
+            self.put_event(event)
+
+    def messages(self) -> list[Mail]:
+        rows = self.db.execute("SELECT data FROM messages ORDER BY date, id")
+        return [_mail_from_dict(json.loads(row[0])) for row in rows]
+
+    def put_event(self, event: CalEvent) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO events VALUES (?,?,?,?,?)",
+            (
+                event.source, event.source_ref, event.uid, event.recurrence_id,
+                json.dumps(_event_to_dict(event)),
+            ),
+        )
+
+    def remove_events(self, source: str, ref: str) -> None:
+        self.db.execute("DELETE FROM events WHERE source=? AND ref=?", (source, ref))
+
+    def clear_events(self, source: str) -> None:
+        """Drop every mirrored event of `source` (a full resync follows)."""
+        self.db.execute("DELETE FROM events WHERE source=?", (source,))
+
+    def events(self) -> list[CalEvent]:
+        rows = self.db.execute("SELECT data FROM events ORDER BY uid, recurrence_id, source, ref")
+        return [_event_from_dict(json.loads(row[0])) for row in rows]
+
+    def contact_addresses(self) -> set[str]:
+        """Addresses of everyone in stored events and messages: mail from them is kept."""
+        found: set[str] = set()
+        for event in self.events():
+            found.update(a.email for a in event.attendees)
+            if event.organizer:
+                found.add(event.organizer.email)
+        for mail in self.messages():
+            found.add(mail.sender.email)
+        return found
+
+    # --- actions -----------------------------------------------------------------------
+
+    def actions(self) -> dict[str, Action]:
+        rows = self.db.execute("SELECT * FROM actions")
+        return {row["key"]: Action(**dict(row)) for row in rows}
+
+    def put_action(self, action: Action) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO actions VALUES (?,?,?,?,?,?,?,?,?,?)",
+            tuple(asdict(action).values()),
+        )
+
+    # --- feed records ------------------------------------------------------------------
+
+    def feed_records(self) -> list[sqlite3.Row]:
+        return list(self.db.execute("SELECT * FROM feed"))
+
+    def replace_feed_records(self, rows: list[tuple[str, str, str, int, str]]) -> None:
+        """Replace all feed records with `rows` of (key, uid, hash, sequence, changed_at)."""
+        self.db.execute("DELETE FROM feed")
+        self.db.executemany("INSERT INTO feed VALUES (?,?,?,?,?)", rows)
+
+    # --- overrides and notes -----------------------------------------------------------
+
+    def set_override(self, interview_id: str, mode: str | None, now: datetime) -> None:
+        """mode 'track' or 'ignore'; None forgets the override."""
+        if mode is None:
+            self.db.execute("DELETE FROM overrides WHERE interview_id=?", (interview_id,))
+            return
+        self.db.execute(
+            "INSERT OR REPLACE INTO overrides VALUES (?,?,?)", (interview_id, mode, now.isoformat())
+        )
+
+    def overrides(self) -> dict[str, str]:
+        rows = self.db.execute("SELECT interview_id, mode FROM overrides")
+        return {row[0]: row[1] for row in rows}
+
+    def set_note(self, interview_id: str, person: str, text: str, now: datetime) -> None:
+        """A note on an interview (person '') or on one interviewer (their address)."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO notes VALUES (?,?,?,?)",
+            (interview_id, person.lower(), text, now.isoformat()),
+        )
+
+    def notes(self) -> dict[tuple[str, str], str]:
+        rows = self.db.execute("SELECT interview_id, person, text FROM notes")
+        return {(row[0], row[1]): row[2] for row in rows}
+
+
+def _split_sql(script: str) -> list[str]:
+    return [part.strip() for part in script.split(";") if part.strip()]
+
+
+# --- JSON codecs for the model dataclasses ----------------------------------------------
+
+
+def _mail_to_dict(mail: Mail) -> dict[str, Any]:
+    data = asdict(mail)
+    data["date"] = mail.date.isoformat()
+    data["invites"] = [_event_to_dict(event) for event in mail.invites]
+    return data
+
+
+def _mail_from_dict(data: dict[str, Any]) -> Mail:
+    return Mail(
+        id=data["id"], ref=data["ref"], folder=data["folder"],
+        date=datetime.fromisoformat(data["date"]),
+        sender=Address(**data["sender"]),
+        to=tuple(Address(**a) for a in data["to"]),
+        cc=tuple(Address(**a) for a in data["cc"]),
+        subject=data["subject"], in_reply_to=data["in_reply_to"],
+        references=tuple(data["references"]), headers=dict(data["headers"]),
+        body=data["body"], own=data["own"], draft=data["draft"],
+        invites=tuple(_event_from_dict(e) for e in data["invites"]),
+        thread_hint=data["thread_hint"],
+        reply_to=tuple(Address(**a) for a in data.get("reply_to", ())),
+    )
+
+
+def _event_to_dict(event: CalEvent) -> dict[str, Any]:
+    data = asdict(event)
+    data["start"] = event.start.isoformat()
+    data["end"] = event.end.isoformat()
+    return data
+
+
+def _event_from_dict(data: dict[str, Any]) -> CalEvent:
+    values = dict(data)
+    values["start"] = datetime.fromisoformat(data["start"])
+    values["end"] = datetime.fromisoformat(data["end"])
+    values["organizer"] = Attendee(**data["organizer"]) if data["organizer"] else None
+    values["attendees"] = tuple(Attendee(**a) for a in data["attendees"])
+    return CalEvent(**values)
