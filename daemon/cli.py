@@ -1,0 +1,242 @@
+"""The `radiosilence` command: thin commands over the engine, errors as one line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from radiosilence.apply import BrakeError
+from radiosilence.connectors.base import AuthNeeded, ConnectorError, Unavailable
+from radiosilence.drafts import TemplateProblem
+from radiosilence.model import InterviewPlan
+from radiosilence.pipeline import CycleReport, Engine
+from radiosilence.settings import ConfigError, Settings, describe_options, load_settings
+from radiosilence.store import SchemaError, Store
+
+log = logging.getLogger("radiosilence")
+
+# Exit codes, so that a service manager can tell "fix your setup" from "try again".
+EXIT_CONFIG, EXIT_AUTH, EXIT_SCHEMA, EXIT_BRAKE, EXIT_UNAVAILABLE = 2, 3, 4, 5, 6
+
+
+class UsageProblem(Exception):
+    """A command-line value that cannot be used (bad --now, unknown interview id)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.handler(args) or 0)
+    except Exception as error:  # one line for the user; the traceback with -v
+        message, code = _explain(error)
+        if args.verbose or code == 1:
+            log.exception("failed")
+        print(f"radiosilence: {message}", file=sys.stderr)
+        return code
+
+
+def _explain(error: Exception) -> tuple[str, int]:
+    """The one-line message and exit code for an error."""
+    if isinstance(error, ConfigError):
+        return str(error), EXIT_CONFIG
+    if isinstance(error, TemplateProblem | UsageProblem):
+        return str(error), EXIT_CONFIG
+    if isinstance(error, AuthNeeded):
+        return "authorisation expired or revoked: run `radiosilence auth`", EXIT_AUTH
+    if isinstance(error, SchemaError):
+        return str(error), EXIT_SCHEMA
+    if isinstance(error, BrakeError):
+        return f"stopped: {error}", EXIT_BRAKE
+    if isinstance(error, Unavailable | ConnectorError):
+        return f"source unavailable: {error}", EXIT_UNAVAILABLE
+    return f"unexpected error: {error} (run with -v for details)", 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="radiosilence",
+        description="Finds job interviews in your mail and calendar, drafts thank-you notes "
+                    "and follow-ups for you to review, and publishes reminders. Never sends.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logs, tracebacks")
+    parser.add_argument("--config", type=Path, help="config file (default: the XDG location)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    from radiosilence.demo import run_demo  # demo pulls in the bundled sample
+
+    def add(name: str, handler: Any, help_text: str, now: bool = True) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(handler=handler)
+        if now:
+            command.add_argument("--now", help="pretend it is this time (ISO 8601)")
+        return command
+
+    demo = add("demo", run_demo, "run everything on a bundled sample mailbox and calendar")
+    demo.add_argument("--dir", type=Path, help="where to put the sample (default: a new "
+                      "temporary folder)")
+    scan = add("scan", cmd_scan, "one cycle: read, plan, write drafts and the feed")
+    scan.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    add("plan", cmd_plan, "what the next cycle would do, changing nothing")
+    status = add("status", cmd_status, "a table of interviews, their state and what is next")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    add("check-config", cmd_check_config, "validate the config and list every option", now=False)
+    for name, text in (("ignore", "never treat this event as an interview"),
+                       ("track", "always treat this event as an interview"),
+                       ("untrack", "forget an ignore/track override")):
+        command = add(name, cmd_override, text, now=False)
+        command.add_argument("interview", help="interview id (iv-...) as `status` shows it")
+    note = add("note", cmd_note, "remember what you talked about, for the drafts", now=False)
+    note.add_argument("interview", help="interview id (iv-...)")
+    note.add_argument("text", help="e.g. 'how they moved billing to event sourcing'")
+    note.add_argument("--who", default="", help="the interviewer's address this note is about")
+    return parser
+
+
+# --- wiring ------------------------------------------------------------------------------
+
+
+def open_engine(settings: Settings) -> Engine:
+    """Build the engine with the connectors the config names."""
+    from radiosilence.connectors.maildir import MaildirDraftSink, MaildirSource
+    from radiosilence.connectors.vdir import VdirCalendarSource
+
+    if settings.sources.mail != "maildir" or settings.sources.calendar != "vdir":
+        raise ConfigError([f"{settings.source_file}: sources: only the local Maildir and vdir "
+                           "connectors are available in this version"])
+    maildir = settings.maildir
+    store = Store(settings.paths.database)
+    return Engine(
+        settings, store,
+        MaildirSource(maildir.path, maildir.skip_folders, maildir.drafts_folder,
+                      settings.sources.max_message_mb * 1024 * 1024),
+        VdirCalendarSource(settings.vdir.path),
+        MaildirDraftSink(maildir.path, maildir.drafts_folder),
+    )
+
+
+def parse_now(value: str | None, tz: ZoneInfo) -> datetime:
+    """--now as an aware UTC datetime; a time without zone is in the user's timezone."""
+    if not value:
+        return datetime.now(ZoneInfo("UTC"))
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise UsageProblem(f"--now {value!r}: not an ISO 8601 time like 2026-03-18T17:00") \
+            from error
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.astimezone(ZoneInfo("UTC"))
+
+
+def _setup(args: argparse.Namespace) -> tuple[Settings, Engine, datetime]:
+    settings = load_settings(args.config)
+    return settings, open_engine(settings), parse_now(args.now, settings.user.timezone)
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    settings, engine, now = _setup(args)
+    report = engine.cycle(now, dry_run=args.dry_run)
+    print_cycle(report, settings, dry_run=args.dry_run)
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    settings, engine, now = _setup(args)
+    report = engine.cycle(now, dry_run=True)
+    print_cycle(report, settings, dry_run=True)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    settings, engine, now = _setup(args)
+    engine.sync(now)
+    plans = engine.plan(now)
+    if args.json:
+        print(json.dumps([_plan_json(p) for p in plans], indent=2))
+    else:
+        print(status_table(plans, settings.user.timezone))
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    print(f"config OK: {settings.source_file or 'defaults (no config file)'}")
+    for name, kind, default, help_text in describe_options():
+        print(f"  {name} ({kind}, default {default!r}): {help_text}")
+    return 0
+
+
+def cmd_override(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    store = Store(settings.paths.database)
+    mode = None if args.command == "untrack" else args.command
+    with store.transaction():
+        store.set_override(args.interview, mode, datetime.now(ZoneInfo("UTC")))
+    print(f"{args.interview}: {mode or 'no override'}")
+    return 0
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    store = Store(settings.paths.database)
+    with store.transaction():
+        store.set_note(args.interview, args.who, args.text, datetime.now(ZoneInfo("UTC")))
+    print(f"{args.interview}: note saved; drafts not yet edited by you will use it")
+    return 0
+
+
+# --- output ------------------------------------------------------------------------------
+
+
+def status_table(plans: list[InterviewPlan], tz: ZoneInfo) -> str:
+    rows = [("ID", "COMPANY", "ROLE", "INTERVIEW", "STATE", "NEXT", "DUE")]
+    for p in plans:
+        iv = p.interview
+        rows.append((
+            iv.id, iv.company or "?", iv.role or "?",
+            iv.start.astimezone(tz).strftime("%a %d %b %H:%M"), str(p.state), p.next_action,
+            p.due.astimezone(tz).strftime("%a %d %b %H:%M") if p.due else "-",
+        ))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+                     for row in rows)
+
+
+def print_cycle(report: CycleReport, settings: Settings, *, dry_run: bool) -> None:
+    print(status_table(report.plans, settings.user.timezone))
+    verb = "would" if dry_run else "did"
+    outcome = report.outcome
+    print(f"\nDrafts: {verb} create {len(outcome.created)}, update {len(outcome.updated)}, "
+          f"remove {len(outcome.removed)}; left {len(outcome.left_edited)} you edited alone")
+    for label, keys in (("create", outcome.created), ("update", outcome.updated),
+                        ("remove", outcome.removed)):
+        for key in keys:
+            print(f"  {label}: {key}")
+    if report.feed_path:
+        print(f"Reminder feed: {report.feed_path}")
+
+
+def _plan_json(p: InterviewPlan) -> dict[str, Any]:
+    iv = p.interview
+    return {
+        "id": iv.id, "company": iv.company, "role": iv.role, "title": iv.title,
+        "start": iv.start.isoformat(), "end": iv.end.isoformat(), "state": str(p.state),
+        "next_action": p.next_action, "due": p.due.isoformat() if p.due else None,
+        "interviewers": [a.email for a in iv.interviewers],
+        "followups": [{"key": f.key, "kind": str(f.kind), "to": [a.email for a in f.to],
+                       "due": f.due.isoformat()} for f in p.followups],
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

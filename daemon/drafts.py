@@ -1,0 +1,127 @@
+"""Draft messages from templates: real RFC 5322 mail, threaded, stamped with our key.
+
+The key header lets us find a draft again after a crash (DESIGN.md section 3, apply);
+the content hash tells an untouched draft from one the user edited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+from email import policy as email_policy
+from email.headerregistry import Address as HeaderAddress
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import format_datetime
+from pathlib import Path
+
+import jinja2
+
+from radiosilence.connectors.base import DRAFT_KEY_HEADER
+from radiosilence.model import Address, FollowUp, Kind
+
+_REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|antw|fwd?|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
+TEMPLATE_NAMES = {Kind.THANK_YOU: "thank-you.txt.j2", Kind.NUDGE: "nudge.txt.j2",
+                  Kind.FINAL: "final.txt.j2"}
+SHORT_TEMPLATE = "short.txt.j2"
+# Message-IDs are single tokens; folded at the default 78 columns the email package would
+# wrap a long one in an RFC 2047 encoded-word, which no client matches for threading.
+# RFC 5322 2.1.1 allows lines up to 998 characters, so fold only beyond that.
+DRAFT_POLICY = email_policy.SMTP.clone(max_line_length=998)
+
+
+class TemplateProblem(Exception):
+    """A user template does not render or lacks its Subject line."""
+
+
+def template_environment(user_dir: Path | None) -> jinja2.Environment:
+    """Templates from `user_dir` first (same file names override), then the bundled ones."""
+    loaders: list[jinja2.BaseLoader] = []
+    if user_dir:
+        loaders.append(jinja2.FileSystemLoader(str(user_dir)))
+    loaders.append(jinja2.PackageLoader("radiosilence.config", "templates"))
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders), autoescape=False, keep_trailing_newline=False,
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+    )
+
+
+def render_text(env: jinja2.Environment, followup: FollowUp, signature: str) -> tuple[str, str]:
+    """(subject, body) of the draft for `followup`, from its template."""
+    name = TEMPLATE_NAMES[followup.kind]
+    try:
+        text = env.get_template(name).render(**followup.context, signature=signature)
+    except jinja2.TemplateError as error:
+        raise TemplateProblem(f"template {name}: {error}") from error
+    head, _, body = text.partition("\n")
+    if not head.lower().startswith("subject:"):
+        raise TemplateProblem(f"template {name}: the first line must be 'Subject: ...'")
+    return head.partition(":")[2].strip(), _tidy(body)
+
+
+def render_short(env: jinja2.Environment, followup: FollowUp) -> str:
+    """A version short enough for a LinkedIn message (at most 300 characters)."""
+    text = env.get_template(SHORT_TEMPLATE).render(**followup.context, kind=str(followup.kind))
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= 300 else text[:297].rstrip() + "..."
+
+
+def build_draft(followup: FollowUp, sender: Address, subject: str, body: str,
+                now: datetime) -> EmailMessage:
+    """The draft as an RFC 5322 message, replying in the right thread when there is one."""
+    msg = EmailMessage(policy=DRAFT_POLICY)
+    msg["From"] = _header_address(sender)
+    msg["To"] = [_header_address(a) for a in followup.to]
+    if followup.thread:
+        # Gmail threads a draft only when the subject matches too (DESIGN.md section 4).
+        msg["Subject"] = reply_subject(followup.thread.subject)
+        msg["In-Reply-To"] = f"<{followup.thread.message_id}>"
+        msg["References"] = " ".join(f"<{r}>" for r in followup.thread.references)
+    else:
+        msg["Subject"] = subject
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = draft_message_id(followup.key)
+    msg[DRAFT_KEY_HEADER] = followup.key
+    msg.set_content(body + "\n", charset="utf-8")
+    return msg
+
+
+def reply_subject(subject: str) -> str:
+    """'Re: ' once, whatever prefixes the subject already carries."""
+    return "Re: " + (_REPLY_PREFIX.sub("", subject).strip() or subject.strip())
+
+
+def draft_message_id(key: str) -> str:
+    """A Message-ID derived from the key: the same follow-up always gets the same one."""
+    return f"<rs.{hashlib.sha256(key.encode()).hexdigest()[:24]}@radiosilence.invalid>"
+
+
+def content_hash(raw: bytes) -> str:
+    """A hash of what the user would change: recipients, subject and the text.
+
+    Headers a mail program rewrites on save (Date, MIME boundaries, encodings) are left
+    out, so an untouched draft keeps its hash after a round trip through the client.
+    """
+    msg = BytesParser(policy=email_policy.default).parsebytes(raw)
+    to = ",".join(sorted(str(a.addr_spec).lower() for a in getattr(msg["To"], "addresses", ())))
+    part = msg.get_body(preferencelist=("plain",)) if msg.is_multipart() else msg
+    text = part.get_content() if part is not None else ""
+    lines = [line.rstrip() for line in str(text).strip().splitlines()]
+    digest = hashlib.sha256("\n".join([to, str(msg["Subject"] or "").strip(), *lines]).encode())
+    return digest.hexdigest()
+
+
+def word_count(text: str) -> int:
+    return len(re.findall(r"\b[\w'’-]+\b", text))
+
+
+def _header_address(address: Address) -> HeaderAddress:
+    user, _, domain = address.email.partition("@")
+    return HeaderAddress(display_name=address.name, username=user, domain=domain)
+
+
+def _tidy(body: str) -> str:
+    """Collapse the blank lines template logic leaves behind."""
+    body = re.sub(r"[ \t]+\n", "\n", body.strip())
+    return re.sub(r"\n{3,}", "\n\n", body)
