@@ -82,7 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", type=Path, help="where to put the sample (default: a new "
                       "temporary folder)")
     scan = add("scan", cmd_scan, "one cycle: read, plan, write drafts and the feed")
-    scan.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    scan.add_argument("--dry-run", action="store_true",
+                      help="show what would change, change nothing")
     add("plan", cmd_plan, "what the next cycle would do, changing nothing")
     status = add("status", cmd_status, "a table of interviews, their state and what is next")
     status.add_argument("--json", action="store_true", help="machine-readable output")

@@ -114,7 +114,8 @@ def _matches(mail: Mail, employer: _Employer, thread_of: Mapping[str, str]) -> b
             return False
         if address.email in employer.people:
             return True
-        if employer.domain and (domain == employer.domain or domain.endswith("." + employer.domain)):
+        if employer.domain and (domain == employer.domain
+                                or domain.endswith("." + employer.domain)):
             return True
         if employer.name and domains.is_relay(domain) and (
             employer.name in _norm(address.name) or employer.name in _norm(mail.subject)

@@ -14,7 +14,15 @@ from zoneinfo import ZoneInfo
 
 from radiosilence.conversation import contact_for, thread_with
 from radiosilence.model import (
-    Address, Category, Classification, FollowUp, Interview, InterviewPlan, Kind, Mail, State,
+    Address,
+    Category,
+    Classification,
+    FollowUp,
+    Interview,
+    InterviewPlan,
+    Kind,
+    Mail,
+    State,
 )
 
 UTC = ZoneInfo("UTC")
@@ -216,9 +224,11 @@ def _chase(timeline: Timeline, walk: _Walk, policy: PlanPolicy, now: datetime) -
     )
     if now < due:
         state = State.WAITING if sent == 0 else State.NUDGED
-        return InterviewPlan(iv, state, f"{kind} on {_local_text(due, policy)}", due, (followup,))
+        name = "nudge" if sent == 0 else "final check-in"
+        return InterviewPlan(iv, state, f"{name} on {_local_text(due, policy)}", due, (followup,))
     state = State.NUDGE_DUE if sent == 0 else State.FINAL_DUE
-    return InterviewPlan(iv, state, f"send the {kind} draft", due, (followup,))
+    name = "nudge" if sent == 0 else "final check-in"
+    return InterviewPlan(iv, state, f"send the {name} draft", due, (followup,))
 
 
 def _nudge_due(walk: _Walk, policy: PlanPolicy) -> datetime:

@@ -7,7 +7,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import jinja2
-
 from radiosilence.drafts import render_short
 from radiosilence.feed import Reminder
 from radiosilence.model import FollowUp, InterviewPlan, Kind
@@ -66,7 +65,8 @@ def _description(followup: FollowUp, action: Action | None, templates: jinja2.En
     else:
         what = f"Send the {_NAMES[followup.kind]} to {to} by {due}."
         if action is not None and action.status in ("drafted", "edited"):
-            where = "The draft is in your Drafts folder: review it, fill in any [placeholder], send."
+            where = ("The draft is in your Drafts folder: review it, fill in any [placeholder], "
+                     "send.")
         else:
             where = "A draft will appear in your Drafts folder when it is due."
     short = render_short(templates, followup)

@@ -156,7 +156,8 @@ class Store:
         """Store `mail` and the invites it carries (replacing an earlier copy)."""
         self.db.execute(
             "INSERT OR REPLACE INTO messages VALUES (?,?,?,?,?)",
-            (mail.id, mail.ref, mail.folder, mail.date.isoformat(), json.dumps(_mail_to_dict(mail))),
+            (mail.id, mail.ref, mail.folder, mail.date.isoformat(),
+             json.dumps(_mail_to_dict(mail))),
         )
         for event in mail.invites:
             self.put_event(event)
