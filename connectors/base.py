@@ -90,6 +90,11 @@ class DraftSink(ABC):
         creating a draft and recording it."""
 
     @abstractmethod
+    def find_all(self, key: str) -> list[StoredDraft]:
+        """Return every draft stamped with `key`, oldest first (normally one; more only
+        after a replace was interrupted between writing the new draft and removing the old)."""
+
+    @abstractmethod
     def get(self, ref: str) -> StoredDraft | None:
         """Return the draft `ref` as it stands now, or None when it is gone (sent or deleted
         by the user)."""

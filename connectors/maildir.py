@@ -244,6 +244,10 @@ class MaildirDraftSink(DraftSink):
         """Return the oldest draft whose key header is `key`, or None; Unavailable on errors."""
         return _guarded(self.root, lambda: self._find_once(key))
 
+    def find_all(self, key: str) -> list[StoredDraft]:
+        """Return every draft whose key header is `key`, oldest first; Unavailable on errors."""
+        return _guarded(self.root, lambda: self._find_all_once(key))
+
     def get(self, ref: str) -> StoredDraft | None:
         """Return the draft `ref` as it stands, None when gone; Unavailable when unreadable."""
         return _guarded(self.root, lambda: _load_or_none(ref, self._locate(ref)))
@@ -267,13 +271,20 @@ class MaildirDraftSink(DraftSink):
         while (path := self._locate(ref)) is not None:
             path.unlink()  # FileNotFoundError (renamed meanwhile): _guarded looks again
 
-    def _find_once(self, key: str) -> StoredDraft | None:
+    def _find_all_once(self, key: str) -> list[StoredDraft]:
+        if not key:  # a user's own draft has no key and is never ours
+            return []
         matches = sorted((_age(unique, path), unique, path) for unique, path in self._drafts()
-                         if key and _key_of(_head(path)) == key)
+                         if _key_of(_head(path)) == key)
+        found = (_load_or_none(unique, path) for _, unique, path in matches)
+        return [draft for draft in found if draft is not None]
+
+    def _find_once(self, key: str) -> StoredDraft | None:
+        matches = self._find_all_once(key)
         if len(matches) > 1:
             log.warning("%d drafts in %s carry the same key (an interrupted replace?); "
-                        "using the oldest, %s", len(matches), self._folder, matches[0][1])
-        return _load_or_none(matches[0][1], matches[0][2]) if matches else None
+                        "using the oldest, %s", len(matches), self._folder, matches[0].ref)
+        return matches[0] if matches else None
 
     def _locate(self, ref: str) -> Path | None:
         return next((path for unique, path in self._drafts() if unique == ref), None)

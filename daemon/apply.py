@@ -107,6 +107,7 @@ def _bring_in_line(key: str, draft: Draft, action: Action | None, sink: DraftSin
             if not dry_run:
                 ref = sink.put(draft.raw, key, replace=action.draft_ref)
                 _record(store, action, now, dry_run, draft_ref=ref, content_hash=draft.hash)
+                _drop_leftovers(sink, key, ref, {action.content_hash, draft.hash})
         return
     existing = sink.find(key)
     if existing is not None:
@@ -119,6 +120,17 @@ def _bring_in_line(key: str, draft: Draft, action: Action | None, sink: DraftSin
     # A crash right here leaves a draft without a record: the next cycle's find() adopts it.
     with store.transaction():
         store.put_action(_new_action(draft, ref, now))
+
+
+def _drop_leftovers(sink: DraftSink, key: str, keep: str, ours: set[str]) -> None:
+    """Remove extra copies of our draft left by a replace that a crash interrupted.
+
+    Only copies whose content is exactly what we wrote go; anything else is the user's.
+    """
+    for extra in sink.find_all(key):
+        if extra.ref != keep and content_hash(extra.raw) in ours:
+            log.info("removing a leftover copy of draft %s", key)
+            sink.delete(extra.ref)
 
 
 def _adopt(key: str, draft: Draft, existing: StoredDraft, store: Store, now: datetime,

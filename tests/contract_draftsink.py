@@ -130,3 +130,19 @@ class DraftSinkContract:
         assert second.get(ref) is not None
         second.delete(ref)
         assert make_sink().find(KEY) is None
+
+    def test_find_all_lists_every_copy_oldest_first(self, sink: DraftSink) -> None:
+        # Two drafts with one key exist only after an interrupted replace; both must be
+        # visible so apply can clear the leftover, and find() must agree on the oldest.
+        first = sink.put(make_draft(KEY, body="first copy"), KEY)
+        second = sink.put(make_draft(KEY, body="second copy"), KEY)
+        sink.put(make_draft(OTHER_KEY), OTHER_KEY)
+        copies = sink.find_all(KEY)
+        assert [c.ref for c in copies] == [first, second]
+        found = sink.find(KEY)
+        assert found is not None and found.ref == first
+
+    def test_find_all_of_unknown_or_empty_key_is_empty(self, sink: DraftSink) -> None:
+        sink.put(make_draft(KEY), KEY)
+        assert sink.find_all(OTHER_KEY) == []
+        assert sink.find_all("") == []
