@@ -14,13 +14,13 @@ import argparse
 import resource
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from radiosilence.cli import open_engine
 from radiosilence.settings import load_settings
 
-NOW = datetime(2026, 3, 18, 17, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 18, 17, 0, tzinfo=UTC)
 
 
 def write_message(folder: Path, index: int, when: datetime, sender: str, to: str,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from radiosilence.apply import BrakeError
 from radiosilence.connectors.base import AuthNeeded, ConnectorError, Unavailable
 from radiosilence.drafts import TemplateProblem
+from radiosilence.interviews import interview_id, merge_events, score_event
 from radiosilence.model import InterviewPlan
 from radiosilence.pipeline import CycleReport, Engine
 from radiosilence.settings import ConfigError, Settings, describe_options, load_settings
@@ -87,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     add("plan", cmd_plan, "what the next cycle would do, changing nothing")
     status = add("status", cmd_status, "a table of interviews, their state and what is next")
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument("--all", action="store_true",
+                        help="also list the events not taken for interviews, with their ids")
     add("check-config", cmd_check_config, "validate the config and list every option", now=False)
     for name, text in (("ignore", "never treat this event as an interview"),
                        ("track", "always treat this event as an interview"),
@@ -137,8 +140,16 @@ def parse_now(value: str | None, tz: ZoneInfo) -> datetime:
 
 
 def _setup(args: argparse.Namespace) -> tuple[Settings, Engine, datetime]:
-    settings = load_settings(args.config)
+    settings = _load(args)
     return settings, open_engine(settings), parse_now(args.now, settings.user.timezone)
+
+
+def _load(args: argparse.Namespace) -> Settings:
+    """The settings, with the log level they ask for (unless -v asked for everything)."""
+    settings = load_settings(args.config)
+    if not args.verbose:
+        logging.getLogger().setLevel(settings.logging.level.upper())
+    return settings
 
 
 # --- commands ----------------------------------------------------------------------------
@@ -166,20 +177,32 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps([_plan_json(p) for p in plans], indent=2))
     else:
         print(status_table(plans, settings.user.timezone))
+        if args.all:
+            print("\nOther events (`radiosilence track ID` makes one an interview):")
+            print(other_events_table(engine, {p.interview.id for p in plans},
+                                     settings.user.timezone))
     return 0
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
+    settings = _load(args)
     print(f"config OK: {settings.source_file or 'defaults (no config file)'}")
     for name, kind, default, help_text in describe_options():
         print(f"  {name} ({kind}, default {default!r}): {help_text}")
     return 0
 
 
+def _known_interview(store: Store, ident: str) -> None:
+    """Refuse ids that name no event we know: a typo would otherwise be stored silently."""
+    known = {interview_id(e.uid, e.recurrence_id) for e in store.events()}
+    if ident not in known:
+        raise UsageProblem(f"{ident}: no such event; `radiosilence status --all` lists the ids")
+
+
 def cmd_override(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
+    settings = _load(args)
     store = Store(settings.paths.database)
+    _known_interview(store, args.interview)
     mode = None if args.command == "untrack" else args.command
     with store.transaction():
         store.set_override(args.interview, mode, datetime.now(ZoneInfo("UTC")))
@@ -188,8 +211,9 @@ def cmd_override(args: argparse.Namespace) -> int:
 
 
 def cmd_note(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
+    settings = _load(args)
     store = Store(settings.paths.database)
+    _known_interview(store, args.interview)
     with store.transaction():
         store.set_note(args.interview, args.who, args.text, datetime.now(ZoneInfo("UTC")))
     print(f"{args.interview}: note saved; drafts not yet edited by you will use it")
@@ -208,9 +232,27 @@ def status_table(plans: list[InterviewPlan], tz: ZoneInfo) -> str:
             iv.start.astimezone(tz).strftime("%a %d %b %H:%M"), str(p.state), p.next_action,
             p.due.astimezone(tz).strftime("%a %d %b %H:%M") if p.due else "-",
         ))
+    return _table(rows)
+
+
+def _table(rows: list[tuple[str, ...]]) -> str:
+    """Left-aligned columns, two spaces apart, the first row as the header."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
                      for row in rows)
+
+
+def other_events_table(engine: Engine, shown: set[str], tz: ZoneInfo) -> str:
+    overrides = engine.store.overrides()
+    rows = [("ID", "WHEN", "SCORE", "OVERRIDE", "TITLE")]
+    for event in merge_events(engine.store.events()):
+        ident = interview_id(event.uid, event.recurrence_id)
+        if ident in shown:
+            continue
+        score, _ = score_event(event, engine.user)
+        rows.append((ident, event.start.astimezone(tz).strftime("%a %d %b %H:%M"),
+                     f"{score:.2f}", overrides.get(ident, "-"), event.summary[:60]))
+    return _table(rows)
 
 
 def print_cycle(report: CycleReport, settings: Settings, *, dry_run: bool) -> None:

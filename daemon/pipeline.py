@@ -173,13 +173,19 @@ class Engine:
         for interview in interviews:
             later = [i for i in rounds[company_key(interview)] if i.start >= interview.end]
             own_mail = tuple(linked[interview.id])
-            labels = {m.id: self.classify(m) for m in own_mail if not m.own}
+            labels = {m.id: label for m in own_mail if not m.own
+                      if (label := self.classify(m)) is not None}
             result.append(Timeline(interview, own_mail, labels, later[0] if later else None))
         return result
 
-    def classify(self, mail: Mail) -> Classification:
+    def classify(self, mail: Mail) -> Classification | None:
+        """The label of one employer mail; None (and a log line) if it cannot be read."""
         local = mail.date.astimezone(self.settings.user.timezone).date()
-        return classify(mail.subject, mail.body, mail.headers, mail.sender.email, local)
+        try:
+            return classify(mail.subject, mail.body, mail.headers, mail.sender.email, local)
+        except Exception:  # one odd message must not stop the cycle for every interview
+            log.exception("could not classify message %s: skipped", mail.id)
+            return None
 
     def policy(self) -> PlanPolicy:
         p, user = self.settings.policy, self.settings.user
@@ -199,7 +205,15 @@ class Engine:
         )
 
     def plan(self, now: datetime) -> list[InterviewPlan]:
-        return plan(self.timelines(), self.policy(), now)
+        """Plans for every interview; one that fails is logged and left out, not fatal."""
+        policy, plans = self.policy(), []
+        for timeline in self.timelines():
+            try:
+                plans.extend(plan([timeline], policy, now))
+            except Exception:
+                log.exception("could not plan interview %s: skipped this cycle",
+                              timeline.interview.id)
+        return sorted(plans, key=lambda p: (p.due or p.interview.start, p.interview.id))
 
     # --- apply and publish -------------------------------------------------------------
 
