@@ -23,6 +23,7 @@ import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
+from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import TypeVar
@@ -195,7 +196,7 @@ class MaildirSource(MailSource):
             return None
         limit = self.max_message_bytes
         if st.st_size > limit:
-            log.info("skipping %s: message too large (%.1f MB > %.1f MB limit)",
+            log.warning("skipping %s: message too large (%.1f MB > %.1f MB limit)",
                      where, st.st_size / _MB, limit / _MB)
             return None
         try:
@@ -207,9 +208,18 @@ class MaildirSource(MailSource):
             log.warning("skipping %s: cannot read it: %s", where, exc.strerror)
             return None
         if len(data) > limit:  # grew since stat
-            log.info("skipping %s: message too large (> %.1f MB limit)", where, limit / _MB)
+            log.warning("skipping %s: message too large (> %.1f MB limit)", where, limit / _MB)
             return None
-        return RawItem(ref=f"{folder}/{unique}", folder=folder, data=data, flags=flags)
+        return RawItem(ref=f"{folder}/{unique}", folder=folder, data=data, flags=flags,
+                       received=_delivered(unique, st))
+
+
+def _delivered(unique: str, st: os.stat_result) -> datetime:
+    """When the message arrived: Maildir names start with the delivery time in seconds
+    (cr.yp.to/proto/maildir.html); other names fall back to the file's mtime."""
+    head = unique.partition(".")[0]
+    seconds = int(head) if head.isdigit() and len(head) <= 11 else st.st_mtime
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def _load_cursor(cursor: str | None) -> dict[str, int]:

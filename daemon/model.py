@@ -41,6 +41,7 @@ class RawItem:
     folder: str  # "INBOX", "Sent", ... ; "" for calendar items
     data: bytes
     flags: str = ""  # Maildir info flags ("S", "RS", "D") or labels
+    received: datetime | None = None  # delivery time, for mail that lacks a Date header
 
 
 @dataclass(frozen=True)

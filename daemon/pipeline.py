@@ -131,7 +131,7 @@ class Engine:
             return parse_mail(item, own_addresses=self.user,
                               sent_folders=frozenset(maildir.sent_folders),
                               drafts_folder=maildir.drafts_folder,
-                              default_tz=self.settings.user.timezone)
+                              default_tz=self.settings.user.timezone, received=item.received)
         except MimeError as error:
             log.warning("skipped message %s: %s", item.ref, error)
             return None
