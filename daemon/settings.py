@@ -210,7 +210,7 @@ class PolicySettings:
     reply_reminder_business_days: int = _option(integer(0), 1, (
         "When the employer asks you something, remind you after this many business days."))
     give_up_after_days: int = _option(integer(1), 14, (
-        "Days of silence after the last follow-up before the interview counts as silent."))
+        "Days a follow-up may stay unsent past its due date before the interview is silent."))
     business_days: tuple[str, ...] = _option(BUSINESS_DAYS, ["mon", "tue", "wed", "thu", "fri"], (
         "Days on which reminders may land and which count as business days."))
     holidays: tuple[date, ...] = _option(DATES, [], "Dates (YYYY-MM-DD) that are no business days.")
