@@ -21,9 +21,10 @@ _AUTO_HEADERS = (("auto-submitted", re.compile(r"auto-replied", re.I)),
                  ("precedence", re.compile(r"auto[_-]?reply", re.I)))
 
 _AUTO_SUBJECT = re.compile(
-    r"^(automatic reply|auto-?reply|autoreply|out of (the )?office|ooo\b|abwesenheit|"
-    r"r[ée]ponse automatique|respuesta autom[aá]tica|risposta automatica|"
-    r"automatisch antwoord|fuori sede|absence|away from)", re.I)
+    r"^(automatic reply|auto-?reply|autoreply|auto:|out of (the )?office|ooo\b|abwesenheit|"
+    r"automatische antwort|r[ée]ponse automatique|respuesta autom[aá]tica|"
+    r"risposta automatica|automatisch antwoord|autosvar|automaattinen vastaus|"
+    r"fuori sede|absence|away from)", re.I)
 _AUTO_BODY = re.compile(
     r"(i am|i'm|i will be) (currently )?(out of (the )?office|away|on (annual |parental )?"
     r"leave|travell?ing|on vacation|on holiday)|limited access to (my )?e-?mail|"
@@ -31,10 +32,14 @@ _AUTO_BODY = re.compile(
     r"(to your (e-?mail|message) )?(when|upon|after) (i|my) return", re.I)
 
 _RULES: tuple[tuple[Category, re.Pattern[str]], ...] = (
+    # "Happy to offer feedback" is a warm rejection, so an offer must offer the job itself.
     (Category.OFFER, re.compile(
-        r"(pleased|happy|delighted|excited|thrilled) to (extend|make|offer)|"
-        r"(extend|make) (you )?an offer|offer (letter|of employment)|"
-        r"(we'd|we would) like to offer you|formal offer|verbal offer", re.I)),
+        r"(pleased|happy|delighted|excited|thrilled) to (extend|make) (you )?(an?|our|the) "
+        r"(formal |verbal |written )?offer|"
+        r"(pleased|happy|delighted|excited|thrilled|like) to offer you (the|a|this) "
+        r"(\w+ ){0,3}(role|position|job)|"
+        r"(extend|make) (you )?an offer|offer (letter|of employment)|formal offer|verbal offer",
+        re.I)),
     (Category.REJECTION, re.compile(
         r"(move|moving|proceed|proceeding|go|going) forward with (other|another) candidate|"
         r"(not|won't|will not) (be )?(moving|proceeding|progressing|taking) (forward )?"
@@ -105,7 +110,9 @@ def classify(subject: str, body: str, headers: Mapping[str, str], sender: str,
     `sender` is the From address; `sent_on` the message's date in the user's timezone,
     used to turn a stated timeframe or return date into a date.
     """
-    text = strip_quoted(body)
+    # Mail clients type curly apostrophes ("we’ll"); the rules are written with straight ones.
+    subject = subject.replace("\u2019", "'")
+    text = strip_quoted(body).replace("\u2019", "'")
     auto, why = is_auto_reply(headers, subject, text)
     if auto:
         back = return_date(text, sent_on)

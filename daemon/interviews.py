@@ -158,7 +158,9 @@ def _build(ident: str, event: CalEvent, carriers: list[Mail], user: frozenset[st
            score: float, evidence: tuple[str, ...], thread_of: Mapping[str, str]) -> Interview:
     company_domain = _company_domain(event, user)
     texts = [event.summary] + [m.subject for m in carriers] + [event.description]
-    names = [m.sender.name for m in carriers]
+    # Only a relay's display name ("Lumen Labs via Greenhouse") names a company; a person
+    # writing from free mail ("Jo Founder" at gmail.com) does not.
+    names = [m.sender.name for m in carriers if domains.is_relay(m.sender.domain)]
     company = _company_name(company_domain, texts, names)
     return Interview(
         id=ident, uid=event.uid, title=event.summary, company=company,

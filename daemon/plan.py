@@ -112,7 +112,7 @@ def _read_mail(timeline: Timeline, policy: PlanPolicy) -> _Walk:
     walk = _Walk(clock_start=iv.end)
     thank_window = iv.end + timedelta(days=policy.thank_you_expire_days)
     for mail in timeline.mails:
-        if mail.date < iv.start:
+        if mail.date < iv.start or mail.draft:  # an unsent draft says nothing to anyone
             continue
         if mail.own:
             _read_own(mail, walk, thank_window)
