@@ -37,7 +37,7 @@ from radiosilence.connectors.base import (
     Unavailable,
 )
 from radiosilence.fsutil import PRIVATE_FILE, ensure_private_dir
-from radiosilence.model import Changes, RawItem
+from radiosilence.model import Changes, RawItem, same_folder
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -111,11 +111,6 @@ def _add_folder(folders: dict[str, Path], name: str, path: Path) -> None:
     folders.setdefault(name, path)
 
 
-def _same_folder(a: str, b: str) -> bool:
-    """Names compare case-insensitively, "/" like "." ("[Gmail].Trash" = "[Gmail]/Trash")."""
-    return a.replace("/", ".").casefold() == b.replace("/", ".").casefold()
-
-
 def split_info(name: str) -> tuple[str, str]:
     """Return (unique part, flags) of a Maildir file name; flags are '' without info. The
     unique part is stable: flag changes rename "u:2,S" to "u:2,RS" (cr.yp.to/proto/maildir)."""
@@ -169,7 +164,7 @@ class MaildirSource(MailSource):
         if not folders:
             log.warning("no Maildir folder (a directory with cur/ or new/) under %s", self.root)
         return {name: path for name, path in folders.items()
-                if not any(_same_folder(name, skip) for skip in self._skip)}
+                if not any(same_folder(name, skip) for skip in self._skip)}
 
     def _scan(self, folder: str, directory: Path, threshold: int) -> list[RawItem | None]:
         """Return the messages in `directory` changed since `threshold` (less the slack), None
@@ -316,7 +311,7 @@ class MaildirDraftSink(DraftSink):
         if self._folder is None or not _is_maildir(self._folder):
             folders = discover_folders(self.root)
             self._folder = next((path for name, path in folders.items()
-                                 if _same_folder(name, self.drafts_folder)), None)
+                                 if same_folder(name, self.drafts_folder)), None)
         return self._folder
 
     def _folder_for_writing(self) -> Path:

@@ -62,7 +62,7 @@ def apply_drafts(desired: Mapping[str, Draft], sink: DraftSink, store: Store, no
     """
     recorded = store.actions()
     outcome = Outcome()
-    _refresh(recorded, sink, store, now, outcome, dry_run)
+    _refresh(recorded, desired, sink, store, now, outcome, dry_run)
     recorded = store.actions() if not dry_run else recorded
     to_create = [key for key in desired if key not in recorded
                  or recorded[key].status == "removed"]
@@ -79,8 +79,8 @@ def apply_drafts(desired: Mapping[str, Draft], sink: DraftSink, store: Store, no
     return outcome
 
 
-def _refresh(recorded: dict[str, Action], sink: DraftSink, store: Store, now: datetime,
-             outcome: Outcome, dry_run: bool) -> None:
+def _refresh(recorded: dict[str, Action], desired: Mapping[str, Draft], sink: DraftSink,
+             store: Store, now: datetime, outcome: Outcome, dry_run: bool) -> None:
     """Look at every draft we made that is still ours: sent, deleted or edited since?"""
     for key, action in recorded.items():
         if action.status != "drafted":
@@ -89,7 +89,13 @@ def _refresh(recorded: dict[str, Action], sink: DraftSink, store: Store, now: da
         if current is None:
             outcome.gone.append(key)
             _record(store, action, now, dry_run, status="gone")
-        elif content_hash(current.raw) != action.content_hash:
+            continue
+        found = content_hash(current.raw)
+        if found != action.content_hash and key in desired and found == desired[key].hash:
+            # Exactly what we write now: our own update, written just before a crash kept
+            # us from recording it. Still ours, not an edit of the user's.
+            _record(store, action, now, dry_run, draft_ref=current.ref, content_hash=found)
+        elif found != action.content_hash:
             outcome.left_edited.append(key)
             log.info("draft %s was edited by you: left alone from now on", key)
             _record(store, action, now, dry_run, status="edited", draft_ref=current.ref)

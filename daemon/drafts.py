@@ -17,6 +17,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import jinja2
+
 from radiosilence.connectors.base import DRAFT_KEY_HEADER
 from radiosilence.model import Address, FollowUp, Kind
 

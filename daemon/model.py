@@ -33,6 +33,12 @@ class Address:
         return name.split()[0] if name else ""
 
 
+def same_folder(a: str, b: str) -> bool:
+    """Folder names compare case-insensitively, "/" like "." ("[Gmail].Sent Mail" is
+    "[Gmail]/Sent Mail"): Maildir++ separates levels with dots, other layouts with slashes."""
+    return a.replace("/", ".").casefold() == b.replace("/", ".").casefold()
+
+
 @dataclass(frozen=True)
 class RawItem:
     """An item as a source delivers it: the bytes of one message or one .ics file."""

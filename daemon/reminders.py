@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import jinja2
+
 from radiosilence.drafts import render_short
 from radiosilence.feed import Reminder
 from radiosilence.model import FollowUp, InterviewPlan, Kind

@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 
 import pytest
+
 from radiosilence.connectors.base import DRAFT_KEY_HEADER, DraftSink, StoredDraft
 
 SinkFactory = Callable[[], DraftSink]

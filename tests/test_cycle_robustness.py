@@ -15,6 +15,7 @@ from pathlib import Path
 
 import icalendar
 import pytest
+
 from radiosilence.cli import open_engine
 from radiosilence.settings import load_settings
 

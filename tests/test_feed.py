@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import vobject
 from icalendar import Calendar, Event
+
 from radiosilence.feed import (
     UID_NAMESPACE,
     FeedOptions,

@@ -15,11 +15,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+
 from radiosilence.connectors.base import CursorExpired, Unavailable
 from radiosilence.connectors.maildir import MaildirDraftSink, MaildirSource, split_info
 from radiosilence.connectors.vdir import VdirCalendarSource
 from radiosilence.model import Changes
-
 from tests.contract_draftsink import KEY, DraftSinkContract, SinkFactory, body_of, make_draft
 
 SECRET = "the salary we discussed is 123456"

@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from radiosilence.settings import (
     SECTIONS,
     ConfigError,

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+
 from radiosilence import domains
 from radiosilence.classify import classify, strip_quoted
 from radiosilence.conversation import link_mails, thread_ids
