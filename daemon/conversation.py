@@ -70,13 +70,12 @@ def counterparts(mail: Mail) -> list[Address]:
 def link_mails(interviews: list[Interview], mails: Iterable[Mail], thread_of: Mapping[str, str],
                user: frozenset[str]) -> dict[str, list[Mail]]:
     """Map interview ids to their mail, oldest first. Drafts are never part of it."""
-    employers = _employers(interviews, user)
+    index = _Index(_employers(interviews, user).values())
     by_thread: dict[str, set[str]] = defaultdict(set)
     usable = [m for m in mails if not m.draft]
     for mail in usable:
-        for employer in employers.values():
-            if _matches(mail, employer, thread_of):
-                by_thread[thread_of.get(mail.id, mail.id)].add(employer.key)
+        thread = thread_of.get(mail.id, mail.id)
+        by_thread[thread] |= index.employers_of(mail, thread)
     rounds: dict[str, list[Interview]] = defaultdict(list)
     for interview in sorted(interviews, key=lambda i: i.start):
         rounds[company_key(interview)].append(interview)
@@ -105,23 +104,39 @@ def _employers(interviews: list[Interview], user: frozenset[str]) -> dict[str, _
     return result
 
 
-def _matches(mail: Mail, employer: _Employer, thread_of: Mapping[str, str]) -> bool:
-    if thread_of.get(mail.id, mail.id) in employer.threads:
-        return True
-    for address in counterparts(mail):
-        domain = address.domain
-        if domains.is_job_board(domain):
-            return False
-        if address.email in employer.people:
-            return True
-        if employer.domain and (domain == employer.domain
-                                or domain.endswith("." + employer.domain)):
-            return True
-        if employer.name and domains.is_relay(domain) and (
-            employer.name in _norm(address.name) or employer.name in _norm(mail.subject)
-        ):
-            return True
-    return False
+class _Index:
+    """Employers looked up by invite thread, person and domain, so that linking costs a few
+    lookups per mail rather than a pass over every employer."""
+
+    def __init__(self, employers: Iterable[_Employer]) -> None:
+        self.by_thread: dict[str, set[str]] = defaultdict(set)
+        self.by_person: dict[str, set[str]] = defaultdict(set)
+        self.by_domain: dict[str, set[str]] = defaultdict(set)
+        self.names: list[tuple[str, str]] = []
+        for employer in employers:
+            for thread in employer.threads:
+                self.by_thread[thread].add(employer.key)
+            for person in employer.people:
+                self.by_person[person].add(employer.key)
+            if employer.domain:
+                self.by_domain[employer.domain].add(employer.key)
+            if employer.name:
+                self.names.append((employer.name, employer.key))
+
+    def employers_of(self, mail: Mail, thread: str) -> set[str]:
+        found = set(self.by_thread.get(thread, ()))
+        for address in counterparts(mail):
+            domain = address.domain
+            if domains.is_job_board(domain):
+                return found
+            found |= self.by_person.get(address.email, set())
+            labels = domain.split(".")
+            for i in range(len(labels) - 1):  # the company domain or any subdomain of it
+                found |= self.by_domain.get(".".join(labels[i:]), set())
+            if domains.is_relay(domain):  # an ATS writing for a company it names
+                text = _norm(address.name) + " " + _norm(mail.subject)
+                found |= {key for name, key in self.names if name in text}
+        return found
 
 
 def _round_for(rounds: list[Interview], mail: Mail) -> Interview:

@@ -50,8 +50,9 @@ _NOREPLY = re.compile(r"^(no-?reply|do-?not-?reply|donotreply|notifications?|mai
 
 def _matches(domain: str, table: frozenset[str]) -> bool:
     """True when `domain` is a table entry or a subdomain of one (us.greenhouse-mail.io)."""
-    domain = domain.lower()
-    return any(domain == d or domain.endswith("." + d) for d in table)
+    labels = domain.lower().split(".")
+    # Look up each parent domain in the set: a few lookups, whatever the table's size.
+    return any(".".join(labels[i:]) in table for i in range(len(labels) - 1))
 
 
 def is_relay(domain: str) -> bool:
