@@ -11,7 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 from radiosilence import domains
@@ -26,7 +26,16 @@ from radiosilence.ics import parse_calendar
 from radiosilence.interviews import company_key, find_interviews
 from radiosilence.mime import ParseError as MimeError
 from radiosilence.mime import parse_mail
-from radiosilence.model import Address, Classification, InterviewPlan, Kind, Mail, RawItem
+from radiosilence.model import (
+    Address,
+    CalEvent,
+    Changes,
+    Classification,
+    InterviewPlan,
+    Kind,
+    Mail,
+    RawItem,
+)
 from radiosilence.plan import PlanPolicy, Timeline, plan
 from radiosilence.reminders import reminders_for
 from radiosilence.settings import Settings
@@ -78,13 +87,18 @@ class Engine:
         self._sync_mail(now, report)
         return report
 
-    def _sync_calendar(self, now: datetime, report: SyncReport) -> None:
-        cursor = self.store.cursor("calendar")
+    def _changes(self, name: str, source: MailSource | CalendarSource) -> tuple[str | None,
+                                                                                Changes]:
+        """The source's changes since our cursor; everything when the cursor has expired."""
+        cursor = self.store.cursor(name)
         try:
-            changes = self.calendar.changes(cursor)
+            return cursor, source.changes(cursor)
         except CursorExpired:
-            log.warning("calendar cursor expired: resyncing all events")
-            cursor, changes = None, self.calendar.changes(None)
+            log.warning("%s cursor expired: reading everything again", name)
+            return None, source.changes(None)
+
+    def _sync_calendar(self, now: datetime, report: SyncReport) -> None:
+        cursor, changes = self._changes("calendar", self.calendar)
         tz = self.settings.user.timezone
         with self.store.transaction():
             if cursor is None:
@@ -99,21 +113,16 @@ class Engine:
             self.store.set_cursor("calendar", changes.cursor, now)
         report.skipped += changes.skipped
 
-    def _parse_events(self, item: RawItem, tz: object) -> list:
+    def _parse_events(self, item: RawItem, tz: tzinfo) -> list[CalEvent]:
         try:
             return parse_calendar(item.data, source="calendar", source_ref=item.ref,
-                                  default_tz=tz)  # type: ignore[arg-type]
+                                  default_tz=tz)
         except IcsError as error:
             log.warning("skipped calendar file %s: %s", item.ref, error)
             return []
 
     def _sync_mail(self, now: datetime, report: SyncReport) -> None:
-        cursor = self.store.cursor("mail")
-        try:
-            changes = self.mail.changes(cursor)
-        except CursorExpired:
-            log.warning("mail cursor expired: rescanning the mailbox")
-            changes = self.mail.changes(None)
+        _, changes = self._changes("mail", self.mail)
         mails = [m for m in (self._parse_mail(item) for item in changes.items) if m]
         report.mail_seen += len(changes.items)
         report.skipped += changes.skipped + len(changes.items) - len(mails)
