@@ -19,7 +19,13 @@ from radiosilence.drafts import TemplateProblem
 from radiosilence.interviews import interview_id, merge_events, score_event
 from radiosilence.model import InterviewPlan
 from radiosilence.pipeline import CycleReport, Engine
-from radiosilence.settings import ConfigError, Settings, describe_options, load_settings
+from radiosilence.settings import (
+    ConfigError,
+    Settings,
+    default_config_path,
+    describe_options,
+    load_settings,
+)
 from radiosilence.store import SchemaError, Store
 
 log = logging.getLogger("radiosilence")
@@ -118,6 +124,10 @@ def open_engine(settings: Settings) -> Engine:
     from radiosilence.connectors.maildir import MaildirDraftSink, MaildirSource
     from radiosilence.connectors.vdir import VdirCalendarSource
 
+    if not settings.user.addresses:
+        where = settings.source_file or default_config_path()
+        raise ConfigError([f"{where}: user.addresses: empty; set your own email address(es) "
+                           "there, or try `radiosilence demo` first"])
     if settings.sources.mail != "maildir" or settings.sources.calendar != "vdir":
         raise ConfigError([f"{settings.source_file}: sources: only the local Maildir and vdir "
                            "connectors are available in this version"])

@@ -614,6 +614,20 @@ def test_a_missing_config_file_is_a_config_error(tmp_path: Path) -> None:
     assert len(lines) == 1 and str(missing) in lines[0], done.stderr
 
 
+def test_a_config_without_the_users_addresses_is_refused(tmp_path: Path) -> None:
+    # Without them our own mail could pass for the employer's reply, and drafts have no From.
+    root = tmp_path / "demo"
+    config = prepare(root)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('addresses = ["sam.rivera@example.net"]', ""),
+                      encoding="utf-8")
+    done = run_cli("scan", "--now", NOW, config=config)
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    (line,) = done.stderr.strip().splitlines()
+    assert "user.addresses" in line and str(config) in line, line
+    assert not [p for p in drafts_dir(root).rglob("*") if p.is_file()]
+
+
 # --- never send ------------------------------------------------------------------------------
 
 SENDING = [
