@@ -11,9 +11,14 @@ PRIVATE_FILE = 0o600
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and parents) if needed; make the leaf 0700."""
-    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
-    os.chmod(path, PRIVATE_DIR)
+    """Create `path` (and parents) if needed, the leaf 0700.
+
+    A folder that already exists keeps its mode: it may be one the user chose and shares
+    (their home, a synced folder), and changing it behind their back would surprise them.
+    """
+    if not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+        os.chmod(path, PRIVATE_DIR)  # mkdir's mode is filtered by the umask
     return path
 
 
@@ -24,7 +29,7 @@ def atomic_write(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
     system and is atomic (POSIX rename(2)); it is fsynced first so a crash cannot leave an
     empty file behind the new name.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)
