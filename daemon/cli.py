@@ -17,8 +17,10 @@ from radiosilence.apply import BrakeError
 from radiosilence.connectors.base import AuthNeeded, ConnectorError, Unavailable
 from radiosilence.drafts import TemplateProblem
 from radiosilence.interviews import interview_id, merge_events, score_event
+from radiosilence.logs import configure_logging
 from radiosilence.model import InterviewPlan
 from radiosilence.pipeline import CycleReport, Engine
+from radiosilence.service import AlreadyRunning, run_service, serve_feed
 from radiosilence.settings import (
     ConfigError,
     Settings,
@@ -31,7 +33,7 @@ from radiosilence.store import SchemaError, Store
 log = logging.getLogger("radiosilence")
 
 # Exit codes, so that a service manager can tell "fix your setup" from "try again".
-EXIT_CONFIG, EXIT_AUTH, EXIT_SCHEMA, EXIT_BRAKE, EXIT_UNAVAILABLE = 2, 3, 4, 5, 6
+EXIT_CONFIG, EXIT_AUTH, EXIT_SCHEMA, EXIT_BRAKE, EXIT_UNAVAILABLE, EXIT_LOCKED = 2, 3, 4, 5, 6, 7
 
 
 class UsageProblem(Exception):
@@ -41,8 +43,7 @@ class UsageProblem(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    configure_logging("debug" if args.verbose else "warning", service=False)
     try:
         return int(args.handler(args) or 0)
     except BrokenPipeError:
@@ -68,6 +69,8 @@ def _explain(error: Exception) -> tuple[str, int]:
         return "authorisation expired or revoked: run `radiosilence auth`", EXIT_AUTH
     if isinstance(error, SchemaError):
         return str(error), EXIT_SCHEMA
+    if isinstance(error, AlreadyRunning):
+        return str(error), EXIT_LOCKED
     if isinstance(error, BrakeError):
         return f"stopped: {error}", EXIT_BRAKE
     if isinstance(error, Unavailable | ConnectorError):
@@ -103,6 +106,10 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.add_argument("--all", action="store_true",
                         help="also list the events not taken for interviews, with their ids")
+    add("run", cmd_run, "the service: a cycle every few minutes and the feed over HTTP "
+        "(--now starts its clock at that time)")
+    add("serve", cmd_serve, "only serve the reminder feed over HTTP", now=False)
+    add("feed-url", cmd_feed_url, "print the feed's address and how to subscribe", now=False)
     add("check-config", cmd_check_config, "validate the config and list every option", now=False)
     for name, text in (("ignore", "never treat this event as an interview"),
                        ("track", "always treat this event as an interview"),
@@ -198,6 +205,29 @@ def cmd_status(args: argparse.Namespace) -> int:
             print("\nOther events (`radiosilence track ID` makes one an interview):")
             print(other_events_table(engine, {p.interview.id for p in plans},
                                      settings.user.timezone))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _load(args)
+    configure_logging("debug" if args.verbose else settings.logging.level, service=True)
+    start = parse_now(args.now, settings.user.timezone) if args.now else None
+    return run_service(args.config, settings, start)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _load(args)
+    configure_logging("debug" if args.verbose else settings.logging.level, service=True)
+    return serve_feed(settings)
+
+
+def cmd_feed_url(args: argparse.Namespace) -> int:
+    from radiosilence.server import feed_urls, load_or_create_token, subscribe_help
+
+    settings = _load(args)
+    url, webcal = feed_urls(settings.feed.host, settings.feed.port,
+                            load_or_create_token(settings.state_dir))
+    print(f"{url}\n{webcal}\n\n{subscribe_help(url, webcal)}")
     return 0
 
 

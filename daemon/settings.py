@@ -275,6 +275,15 @@ class PathsSettings:
 
 
 @dataclass(frozen=True)
+class ServiceSettings:
+    interval_minutes: float = _option(number(0.01), 5, (
+        "How often `radiosilence run` reads new mail and events, plans and writes."))
+    housekeeping_time: time = _option(TIME_OF_DAY, "03:30", (
+        "Time of day (this machine's clock) of the daily tidy-up: old state pruned, the "
+        "database compacted."))
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     level: str = _option(choice("debug", "info", "warning", "error"), "info", (
         "Least severe log level written."))
@@ -292,6 +301,7 @@ class Settings:
     maildir: MaildirSettings
     vdir: VdirSettings
     paths: PathsSettings
+    service: ServiceSettings
     logging: LoggingSettings
     source_file: Path | None
 

@@ -246,6 +246,37 @@ class Store:
         return {(row[0], row[1]): row[2] for row in rows}
 
 
+    # --- housekeeping -----------------------------------------------------------------
+
+    def prune(self, before: datetime) -> int:
+        """Forget mail and events older than `before`, and finished actions not touched since.
+
+        Drafts that still exist (drafted, edited) stay recorded whatever their age: forgetting
+        one would let a later cycle write a second draft for it. Returns the rows removed.
+        """
+        stamp = before.isoformat()
+        with self.transaction():
+            removed = self.db.execute("DELETE FROM messages WHERE date < ?", (stamp,)).rowcount
+            rows = list(self.db.execute("SELECT source, ref, uid, recurrence_id, data FROM events"))
+            for row in rows:
+                if datetime.fromisoformat(json.loads(row["data"])["end"]) < before:
+                    removed += self.db.execute(
+                        "DELETE FROM events WHERE source=? AND ref=? AND uid=? AND recurrence_id=?",
+                        tuple(row)[:4],
+                    ).rowcount
+            removed += self.db.execute(
+                "DELETE FROM actions WHERE status IN ('gone', 'removed') AND updated_at < ?",
+                (stamp,),
+            ).rowcount
+        return removed
+
+    def compact(self) -> None:
+        """Fold the write-ahead log back into the database file and refresh the planner's
+        statistics (SQLite: PRAGMA wal_checkpoint, PRAGMA optimize)."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.db.execute("PRAGMA optimize")
+
+
 def _split_sql(script: str) -> list[str]:
     return [part.strip() for part in script.split(";") if part.strip()]
 

@@ -1,0 +1,337 @@
+"""`radiosilence run`: the long-running service.
+
+A loop driven by `schedule`: a cycle every few minutes (sync, plan, apply, publish), a daily
+tidy-up, the feed served over HTTP alongside. Signals only set flags and wake the loop, so a
+cycle in progress always finishes: SIGTERM/SIGINT stop after it, SIGHUP reloads the config
+(a broken new config is reported and the old one kept). One instance per state folder.
+systemd is told READY, STATUS, WATCHDOG and STOPPING over $NOTIFY_SOCKET (sd_notify(3)).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import random
+import signal
+import socket
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+import schedule
+
+from radiosilence.apply import BrakeError
+from radiosilence.connectors.base import AuthNeeded, RateLimited
+from radiosilence.pipeline import Engine
+from radiosilence.settings import ConfigError, Settings, load_settings
+from radiosilence.store import SchemaError
+
+if TYPE_CHECKING:
+    from radiosilence.server import FeedServer
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY_SECONDS = 30.0
+# Errors that retrying cannot fix: the service stops and says what to do.
+FATAL = (AuthNeeded, ConfigError, SchemaError)
+
+
+class AlreadyRunning(Exception):
+    """Another radiosilence holds the lock of this state folder."""
+
+
+class Clock:
+    """Wall time; with `start`, a pretend time that begins there and runs at the real pace."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.offset = start - datetime.now(UTC) if start else timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+def notify(message: str) -> bool:
+    """Send one sd_notify datagram; False when not run by systemd or the send failed."""
+    address = os.environ.get("NOTIFY_SOCKET", "")
+    if not address:
+        return False
+    if address.startswith("@"):  # an abstract socket (sd_notify(3))
+        address = "\0" + address[1:]
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+        # Never block: a reader that stops draining its queue must not freeze the service
+        # (a dropped STATUS or WATCHDOG costs less than a hung loop).
+        sock.setblocking(False)
+        try:
+            sock.sendto(message.encode(), address)
+        except BlockingIOError:
+            log.debug("service manager's notify queue is full: dropped %s", message[:20])
+            return False
+        except OSError as error:
+            log.warning("could not notify the service manager: %s", error)
+            return False
+    return True
+
+
+def watchdog_seconds() -> float | None:
+    """How often to send WATCHDOG=1: half of $WATCHDOG_USEC, as sd_watchdog_enabled(3) advises."""
+    usec, pid = os.environ.get("WATCHDOG_USEC", ""), os.environ.get("WATCHDOG_PID", "")
+    if not usec.isdigit() or (pid and pid != str(os.getpid())):
+        return None
+    return int(usec) / 1_000_000 / 2
+
+
+class InstanceLock:
+    """An exclusive flock on `<state>/radiosilence.lock`; the kernel drops it when the process
+    dies, even by SIGKILL, so a crash never leaves a stale lock behind."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = state_dir / "radiosilence.lock"
+        self.fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise AlreadyRunning(
+                f"another radiosilence (pid {holder}) is running on {self.path.parent}"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self.fd = fd
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+class Service:
+    """The loop. Build with the config path; `run()` returns when asked to stop and raises
+    the FATAL errors after cleaning up."""
+
+    def __init__(self, config: Path | None, settings: Settings, engine: Engine,
+                 clock: Clock, *, serve: bool = True) -> None:
+        self.config = config
+        self.settings = settings
+        self.engine = engine
+        self.clock = clock
+        self.serve = serve
+        self.server: FeedServer | None = None
+        self.scheduler = schedule.Scheduler()
+        self.wake = threading.Event()
+        self.stopping = False
+        self.reload_requested = False
+        self.failures = 0
+        self.retry_at: datetime | None = None
+        self.fatal: BaseException | None = None
+        self.summary = "starting"
+
+    # --- signals -------------------------------------------------------------------------
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_stop)
+        signal.signal(signal.SIGINT, self._on_stop)
+        signal.signal(signal.SIGHUP, self._on_reload)
+
+    def _on_stop(self, signum: int, frame: FrameType | None) -> None:
+        self.stopping = True
+        self.wake.set()
+
+    def _on_reload(self, signum: int, frame: FrameType | None) -> None:
+        self.reload_requested = True
+        self.wake.set()
+
+    # --- the loop ------------------------------------------------------------------------
+
+    def run(self) -> None:
+        self._schedule()
+        try:
+            if self.serve:
+                self._start_server()
+            self.cycle()
+            notify("READY=1\nSTATUS=" + self.summary)
+            self._loop()
+        finally:
+            notify("STOPPING=1")
+            self._stop_server()
+            self.engine.store.close()
+        if self.fatal is not None:
+            raise self.fatal
+
+    def _loop(self) -> None:
+        ping = watchdog_seconds()
+        next_ping = 0.0
+        while not self.stopping:
+            if self.reload_requested:
+                self.reload_requested = False
+                self.reload()
+            self.scheduler.run_pending()
+            if self.retry_at is not None and self.clock.now() >= self.retry_at:
+                self.cycle()
+            if ping is not None and time.monotonic() >= next_ping:
+                notify("WATCHDOG=1")  # only reached while the loop itself turns
+                next_ping = time.monotonic() + ping
+            if not self.stopping:
+                self.wake.wait(self._sleep_seconds(ping, next_ping))
+                self.wake.clear()
+
+    def _sleep_seconds(self, ping: float | None, next_ping: float) -> float:
+        waits = [self.scheduler.idle_seconds or 1.0]
+        if ping is not None:
+            waits.append(next_ping - time.monotonic())
+        if self.retry_at is not None:
+            waits.append((self.retry_at - self.clock.now()).total_seconds())
+        return max(0.05, min(waits))
+
+    def _schedule(self) -> None:
+        self.scheduler.clear()
+        self.scheduler.every(self.settings.service.interval_minutes * 60).seconds.do(self.cycle)
+        at = self.settings.service.housekeeping_time.strftime("%H:%M")
+        self.scheduler.every().day.at(at).do(self.housekeeping)
+
+    # --- jobs ----------------------------------------------------------------------------
+
+    def cycle(self) -> None:
+        """One cycle; failures are logged and retried with backoff, fatal ones stop the loop."""
+        self.retry_at = None
+        try:
+            report = self.engine.cycle(self.clock.now())
+        except FATAL as error:
+            self.fatal, self.stopping = error, True
+            return
+        except BrakeError as error:
+            # Not retried: the same mail would trip it again. The user decides (see `plan`).
+            log.error("cycle stopped: %s", error)
+            self._status("stopped by the draft brake: run `radiosilence plan`")
+            return
+        except Exception as error:  # an outage or a bug: keep serving, try again soon
+            self._retry_later(error)
+            return
+        self.failures = 0
+        pending = sum(1 for a in self.engine.store.actions().values() if a.status == "drafted")
+        self._status(f"{len(report.plans)} interviews, {pending} drafts pending, "
+                     f"next sync {self._next_sync()}")
+
+    def _retry_later(self, error: Exception) -> None:
+        self.failures += 1
+        delay = min(FIRST_RETRY_SECONDS * 2 ** (self.failures - 1),
+                    self.settings.service.interval_minutes * 60)
+        delay *= random.uniform(0.5, 1.0)  # jitter: many instances must not retry in step
+        if isinstance(error, RateLimited) and error.retry_after:
+            delay = max(delay, error.retry_after)
+        self.retry_at = self.clock.now() + timedelta(seconds=delay)
+        log.warning("cycle failed (%s); trying again in %.0f s", _one_line(error), delay)
+        if not isinstance(error, OSError | RateLimited) and self.settings.logging.level == "debug":
+            log.debug("details", exc_info=error)
+        self._status(f"waiting to retry after an error: {_one_line(error)}")
+
+    def housekeeping(self) -> None:
+        """Forget what is older than twice the recruiting window; compact the database."""
+        window = timedelta(days=2 * self.settings.policy.recruiting_window_days)
+        try:
+            removed = self.engine.store.prune(self.clock.now() - window)
+            self.engine.store.compact()
+        except Exception as error:
+            log.warning("housekeeping failed: %s", _one_line(error))
+            return
+        log.info("housekeeping: %d old rows removed", removed)
+
+    def reload(self) -> None:
+        """Read the config again; keep the old one when the new one is broken."""
+        from radiosilence.cli import open_engine
+
+        try:
+            settings = load_settings(self.config)
+            if settings.state_dir != self.settings.state_dir:
+                raise ConfigError([f"{settings.source_file}: paths.state_dir: cannot change "
+                                   "while running; restart the service"])
+            engine = open_engine(settings)
+        except (ConfigError, SchemaError) as error:
+            log.error("config not reloaded, still running on the old one: %s",
+                      str(error).replace("\n", "; "))
+            return
+        self.engine.store.close()
+        old = self.settings
+        self.settings, self.engine = settings, engine
+        self._schedule()
+        if self.serve and (old.feed.host, old.feed.port, old.feed.path) != (
+                settings.feed.host, settings.feed.port, settings.feed.path):
+            self._stop_server()
+            self._start_server()
+        log.info("config reloaded")
+        self.cycle()
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _start_server(self) -> None:
+        from radiosilence.server import FeedServer, load_or_create_token
+
+        feed = self.settings.feed
+        token = load_or_create_token(self.settings.state_dir)
+        server = FeedServer(feed.path, token, feed.host, feed.port)
+        host, port = server.start()
+        self.server = server
+        log.info("serving the feed on http://%s:%d/ (see `radiosilence feed-url`)", host, port)
+
+    def _stop_server(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    def _status(self, text: str) -> None:
+        self.summary = text
+        notify("STATUS=" + text)
+
+    def _next_sync(self) -> str:
+        when = self.scheduler.next_run
+        return when.strftime("%H:%M") if when else "-"
+
+
+def _one_line(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}".replace("\n", "; ")[:300]
+
+
+def serve_feed(settings: Settings) -> int:
+    """`radiosilence serve`: only the feed server, until SIGTERM or SIGINT."""
+    from radiosilence.server import FeedServer, load_or_create_token
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    feed = settings.feed
+    server = FeedServer(feed.path, load_or_create_token(settings.state_dir), feed.host, feed.port)
+    host, port = server.start()
+    log.info("serving the feed on http://%s:%d/", host, port)
+    notify("READY=1\nSTATUS=serving the feed")
+    ping = watchdog_seconds()
+    try:
+        while not stop.wait(ping or 3600):
+            notify("WATCHDOG=1")
+    finally:
+        notify("STOPPING=1")
+        server.stop()
+    return 0
+
+
+def run_service(config: Path | None, settings: Settings, start: datetime | None, *,
+                serve: bool = True) -> int:
+    """Lock, loop. Returns 0 after a clean stop; raises FATAL errors and AlreadyRunning."""
+    from radiosilence.cli import open_engine
+
+    lock = InstanceLock(settings.state_dir)
+    lock.acquire()
+    try:
+        service = Service(config, settings, open_engine(settings), Clock(start), serve=serve)
+        service.install_signal_handlers()
+        service.run()
+    finally:
+        lock.release()
+    return 0
