@@ -302,3 +302,45 @@ def test_a_full_notify_queue_never_freezes_the_service(tmp_path: Path) -> None:
             process.kill()
         stuck.close()
     assert process.returncode == 0
+
+
+def test_an_outage_is_retried_without_exiting(tmp_path: Path, notify: Notifications) -> None:
+    root = tmp_path / "demo"
+    config, port = make_demo(root)
+    process = start(config, notify)
+    try:
+        notify.wait_for("READY=1")
+        (root / "mail").rename(root / "mail-away")  # the mailbox disappears (unmounted disk)
+        failed = notify.wait_for("STATUS=waiting to retry")[0]
+        assert "does not exist" in failed or "Unavailable" in failed
+        assert process.poll() is None
+        assert get(port, feed_path(root)).status == 200  # still serving the last feed
+        (root / "mail-away").rename(root / "mail")
+        notify.wait_for("interviews")  # a later cycle succeeded again
+    finally:
+        code, err = stop(process)
+    assert code == 0, err
+    assert "trying again in" in err
+
+
+def test_logs_carry_journald_priorities_when_stderr_is_the_journal(tmp_path: Path) -> None:
+    root = tmp_path / "demo"
+    config, _ = make_demo(root)
+    config.write_text(config.read_text(encoding="utf-8") + '\n[logging]\nlevel = "info"\n',
+                      encoding="utf-8")
+    read_end, write_end = os.pipe()
+    info = os.fstat(write_end)
+    env = {**os.environ, "JOURNAL_STREAM": f"{info.st_dev}:{info.st_ino}"}
+    env.pop("NOTIFY_SOCKET", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "radiosilence.cli", "--config", str(config), "run", "--now",
+         STORY_NOW], env=env, stderr=write_end, stdout=subprocess.DEVNULL)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as stderr:
+        first = stderr.readline().decode()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=WAIT)
+    # syslog priority 6 (info) for journald, and no timestamp: journald adds its own.
+    assert first.startswith("<6>radiosilence."), first
+    assert not any(ch.isdigit() for ch in first.split(":", 1)[0][3:]), first
+    assert process.returncode == 0
