@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import platformdirs
+
 from radiosilence.apply import BrakeError
 from radiosilence.connectors.base import AuthNeeded, ConnectorError, Unavailable
 from radiosilence.drafts import TemplateProblem
@@ -91,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     def add(name: str, handler: Any, help_text: str, now: bool = True) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text, description=help_text)
         command.set_defaults(handler=handler)
+        # Also accepted after the command; SUPPRESS keeps the top-level value otherwise.
+        command.add_argument("--config", type=Path, default=argparse.SUPPRESS,
+                             help="config file (default: the XDG location)")
         if now:
             command.add_argument("--now", help="pretend it is this time (ISO 8601)")
         return command
@@ -110,6 +115,13 @@ def _parser() -> argparse.ArgumentParser:
         "(--now starts its clock at that time)")
     add("serve", cmd_serve, "only serve the reminder feed over HTTP", now=False)
     add("feed-url", cmd_feed_url, "print the feed's address and how to subscribe", now=False)
+    install = add("install-service", cmd_install_service,
+                  "write the systemd user unit and print how to enable it", now=False)
+    install.add_argument("--template", action="store_true",
+                         help="the radiosilence@.service template, one instance per account")
+    install.add_argument("--force", action="store_true", help="replace a unit that differs")
+    install.add_argument("--unit-dir", type=Path,
+                         help="where to write it (default ~/.config/systemd/user)")
     add("check-config", cmd_check_config, "validate the config and list every option", now=False)
     for name, text in (("ignore", "never treat this event as an interview"),
                        ("track", "always treat this event as an interview"),
@@ -228,6 +240,29 @@ def cmd_feed_url(args: argparse.Namespace) -> int:
     url, webcal = feed_urls(settings.feed.host, settings.feed.port,
                             load_or_create_token(settings.state_dir))
     print(f"{url}\n{webcal}\n\n{subscribe_help(url, webcal)}")
+    return 0
+
+
+def cmd_install_service(args: argparse.Namespace) -> int:
+    from radiosilence.install import InstallProblem, install_service, installed_script
+
+    settings = _load(args)
+    executable = installed_script()
+    if executable is None:
+        raise UsageProblem("cannot find the installed `radiosilence` program: "
+                           "install the package (pip install .) first")
+    state = (platformdirs.user_data_path("radiosilence") if args.template
+             else settings.state_dir)
+    feed_dir = settings.feed.path.parent
+    extra = [] if feed_dir.is_relative_to(settings.state_dir) else [feed_dir]
+    try:
+        path, commands = install_service(executable, args.unit_dir, args.template,
+                                         settings.maildir.path, state,
+                                         extra_writable=extra, force=args.force)
+    except InstallProblem as error:
+        raise UsageProblem(str(error)) from error
+    print(f"wrote {path}\nthen run:")
+    print("\n".join(f"  {command}" for command in commands))
     return 0
 
 

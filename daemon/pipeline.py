@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -77,6 +77,8 @@ class Engine:
         self.sink = sink
         self.user = frozenset(settings.user.addresses)
         self.templates = template_environment(settings.drafts.templates_dir)
+        # Called now and then during long work, so a watchdog can tell slow from stuck.
+        self.heartbeat: Callable[[], None] = lambda: None
 
     # --- sync ------------------------------------------------------------------------
 
@@ -106,6 +108,7 @@ class Engine:
             for ref in changes.removed:
                 self.store.remove_events("calendar", ref)
             for item in changes.items:
+                self.heartbeat()
                 self.store.remove_events("calendar", item.ref)
                 for event in self._parse_events(item, tz):
                     self.store.put_event(event)
@@ -135,6 +138,7 @@ class Engine:
         report.mail_kept += len(kept)
 
     def _parse_mail(self, item: RawItem) -> Mail | None:
+        self.heartbeat()
         maildir = self.settings.maildir
         try:
             return parse_mail(item, own_addresses=self.user,

@@ -127,6 +127,9 @@ class Service:
         self.server: FeedServer | None = None
         self.scheduler = schedule.Scheduler()
         self.wake = threading.Event()
+        self.stopped = threading.Event()  # set once, when the loop has ended
+        self.last_beat = time.monotonic()
+        engine.heartbeat = self.beat
         self.stopping = False
         self.reload_requested = False
         self.failures = 0
@@ -153,13 +156,20 @@ class Service:
 
     def run(self) -> None:
         self._schedule()
+        watchdog = self._start_watchdog()
         try:
             if self.serve:
                 self._start_server()
+            # Ready as soon as the feed is served: a first sync of a big mailbox can take
+            # long, and the watchdog, not the start timeout, guards it from here on.
+            notify("READY=1\nSTATUS=first sync running")
             self.cycle()
-            notify("READY=1\nSTATUS=" + self.summary)
             self._loop()
         finally:
+            self.stopping = True
+            self.stopped.set()
+            if watchdog is not None:
+                watchdog.join()
             notify("STOPPING=1")
             self._stop_server()
             self.engine.store.close()
@@ -167,26 +177,44 @@ class Service:
             raise self.fatal
 
     def _loop(self) -> None:
-        ping = watchdog_seconds()
-        next_ping = 0.0
         while not self.stopping:
+            self.beat()
             if self.reload_requested:
                 self.reload_requested = False
                 self.reload()
             self.scheduler.run_pending()
             if self.retry_at is not None and self.clock.now() >= self.retry_at:
                 self.cycle()
-            if ping is not None and time.monotonic() >= next_ping:
-                notify("WATCHDOG=1")  # only reached while the loop itself turns
-                next_ping = time.monotonic() + ping
             if not self.stopping:
-                self.wake.wait(self._sleep_seconds(ping, next_ping))
+                self.wake.wait(self._sleep_seconds())
                 self.wake.clear()
 
-    def _sleep_seconds(self, ping: float | None, next_ping: float) -> float:
-        waits = [self.scheduler.idle_seconds or 1.0]
-        if ping is not None:
-            waits.append(next_ping - time.monotonic())
+    def beat(self) -> None:
+        """Progress: the loop turned, or a cycle got through another item."""
+        self.last_beat = time.monotonic()
+
+    def _start_watchdog(self) -> threading.Thread | None:
+        """Ping WATCHDOG=1 at half the watchdog interval, but only while progress shows:
+        the loop turning, or a long cycle working through its items. A loop or cycle stuck
+        for the whole interval stops the pings, and systemd restarts the service."""
+        ping = watchdog_seconds()
+        if ping is None:
+            return None
+
+        def pinger() -> None:
+            while not self.stopping:
+                if time.monotonic() - self.last_beat < 2 * ping:
+                    notify("WATCHDOG=1")
+                self.stopped.wait(ping)
+
+        thread = threading.Thread(target=pinger, name="watchdog", daemon=True)
+        thread.start()
+        return thread
+
+    def _sleep_seconds(self) -> float:
+        # Wake at least once a minute, so the watchdog sees the loop turn even when the
+        # next cycle is far off.
+        waits = [self.scheduler.idle_seconds or 1.0, 60.0]
         if self.retry_at is not None:
             waits.append((self.retry_at - self.clock.now()).total_seconds())
         return max(0.05, min(waits))
@@ -261,6 +289,7 @@ class Service:
         self.engine.store.close()
         old = self.settings
         self.settings, self.engine = settings, engine
+        engine.heartbeat = self.beat
         self._schedule()
         if self.serve and (old.feed.host, old.feed.port, old.feed.path) != (
                 settings.feed.host, settings.feed.port, settings.feed.path):

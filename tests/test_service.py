@@ -177,8 +177,8 @@ def test_the_service_serves_notices_and_reacts(tmp_path: Path, notify: Notificat
     config, port = make_demo(root)
     process = start(config, notify)
     try:
-        ready = notify.wait_for("READY=1")[0]
-        assert "STATUS=" in ready and "interviews" in ready
+        notify.wait_for("READY=1")  # serving; the first sync runs after this
+        assert "10 interviews" in notify.wait_for("interviews")[0]
         first = get(port, feed_path(root))
         assert first.status == 200
         assert first.getheader("Content-Type") == "text/calendar; charset=utf-8"
@@ -309,7 +309,7 @@ def test_an_outage_is_retried_without_exiting(tmp_path: Path, notify: Notificati
     config, port = make_demo(root)
     process = start(config, notify)
     try:
-        notify.wait_for("READY=1")
+        notify.wait_for("interviews")  # the first cycle wrote the feed
         (root / "mail").rename(root / "mail-away")  # the mailbox disappears (unmounted disk)
         failed = notify.wait_for("STATUS=waiting to retry")[0]
         assert "does not exist" in failed or "Unavailable" in failed

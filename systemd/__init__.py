@@ -1,0 +1,1 @@
+"""systemd user units, installed by `radiosilence install-service`."""
