@@ -1,106 +1,140 @@
 """What an employer's mail means for the follow-up clock. Pure and rule-based.
 
 The quoted history and the signature are cut off first, so that the user's own words and
-older messages never decide the label. Each result carries the evidence that decided it.
+older messages never decide the label. Then, in order: RFC 3834 headers and auto-reply
+subjects; job boards; a weighted score per category from the phrases in
+`classify_rules` (subject and body), the sender and the list headers; an out-of-office
+note in the body when nothing else speaks louder. Each result carries the evidence.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 from radiosilence import domains
-from radiosilence.model import Category, Classification
-from radiosilence.timeframe import employer_timeframe, return_date
-
-# RFC 3834 section 5: "auto-replied" marks a response generated to another message.
-_AUTO_HEADERS = (("auto-submitted", re.compile(r"auto-replied", re.I)),
-                 ("x-autoreply", re.compile(r".+")),
-                 ("x-autorespond", re.compile(r".+")),
-                 ("precedence", re.compile(r"auto[_-]?reply", re.I)))
-
-_AUTO_SUBJECT = re.compile(
-    r"^(automatic reply|auto-?reply|autoreply|auto:|out of (the )?office|ooo\b|abwesenheit|"
-    r"automatische antwort|r[ée]ponse automatique|respuesta autom[aá]tica|"
-    r"risposta automatica|automatisch antwoord|autosvar|automaattinen vastaus|"
-    r"fuori sede|absence|away from)", re.I)
-_AUTO_BODY = re.compile(
-    r"(i am|i'm|i will be) (currently )?(out of (the )?office|away|on (annual |parental )?"
-    r"leave|travell?ing|on vacation|on holiday)|limited access to (my )?e-?mail|"
-    r"(this )?mailbox is (not|no longer) monitored|will (respond|reply|get back to you) "
-    r"(to your (e-?mail|message) )?(when|upon|after) (i|my) return", re.I)
-
-_RULES: tuple[tuple[Category, re.Pattern[str]], ...] = (
-    # "Happy to offer feedback" is a warm rejection, so an offer must offer the job itself.
-    (Category.OFFER, re.compile(
-        r"(pleased|happy|delighted|excited|thrilled) to (extend|make) (you )?(an?|our|the) "
-        r"(formal |verbal |written )?offer|"
-        r"(pleased|happy|delighted|excited|thrilled|like) to offer you (the|a|this) "
-        r"(\w+ ){0,3}(role|position|job)|"
-        r"(extend|make) (you )?an offer|offer (letter|of employment)|formal offer|verbal offer",
-        re.I)),
-    (Category.REJECTION, re.compile(
-        r"(move|moving|proceed|proceeding|go|going) forward with (other|another) candidate|"
-        r"(not|won't|will not) (be )?(moving|proceeding|progressing|taking) (forward )?"
-        r"(with )?your (application|candidacy)|regret to inform|"
-        r"(have|has) not been successful|were not successful|unsuccessful|"
-        r"(decided|chosen) (not to|to pursue|to go with)|position has (now )?been filled|"
-        r"pursue other candidates|closer match|not (be )?a (fit|match) for|"
-        r"decided to move forward with (other|another)", re.I)),
-    (Category.NEXT_ROUND, re.compile(
-        r"next (round|stage|step of (the|our) process)|second (interview|round)|"
-        r"final (round|interview|stage)|move you (forward|on|to)|onsite|on-site|"
-        r"take-?home|coding (challenge|assessment|exercise)|technical (assessment|exercise|"
-        r"test)|invite you (back|to (a|an|the) (second|next|final|technical))", re.I)),
-    (Category.INTERVIEW_INVITE, re.compile(
-        r"invite you (to|for) (an? )?(interview|call|chat|conversation)|"
-        r"schedule (an?|your|the) (interview|call|chat|phone screen)|your availability|"
-        r"interview (confirmation|invitation|scheduled)|confirm(ed)? (your|the) interview|"
-        r"book a (time|slot)", re.I)),
-    (Category.APPLICATION_ACK, re.compile(
-        r"(received|receipt of) your application|thank(s| you) for (applying|your application"
-        r"|your interest in)|application (has been|was) (received|submitted)", re.I)),
-    (Category.TIMEFRAME_UPDATE, re.compile(
-        r"still (reviewing|deciding|interviewing|in the process)|finishing (up )?(our )?"
-        r"interviews|no decision (yet|has been made)|(an )?update on (your|the) (application|"
-        r"process)|(get back|come back|be in touch|let you know|hear back)", re.I)),
+from radiosilence.classify_rules import (
+    CLAUSE_BREAK,
+    CONDITION,
+    NEGATION,
+    PAST,
+    PRIORITY,
+    RULES,
+    Rule,
 )
+from radiosilence.classify_signals import (
+    ASKS,
+    ASSESSMENT_DOMAINS,
+    AUTO_BODY,
+    AUTO_HEADERS,
+    AUTO_SUBJECT,
+    AUTO_SYSTEM,
+    BULK_PRECEDENCE,
+    MARKETING_SENDER,
+    PERSONAL_GREETING,
+    SCHEDULER_DOMAINS,
+)
+from radiosilence.dates import fold
+from radiosilence.model import Category, Classification, Timeframe
+from radiosilence.timeframe import MAX_TEXT, employer_timeframe, return_date
 
-_ASKS = re.compile(
-    r"(could|can|would) you (please )?(send|share|provide|confirm|let (me|us) know|tell)|"
-    r"please (send|share|provide|confirm|let (me|us) know (your|if|when|whether))|"
-    r"what (is|are|'s) your|when (would|are|could) you|are you (available|free|able)|"
-    r"would you be (available|free|able|interested)", re.I)
 _QUOTE_START = re.compile(
-    r"^(on .{4,200}wrote:|-{2,}\s*original message\s*-{2,}|_{10,}|from:\s.+|"
-    r"am .{4,120}schrieb .+:|le .{4,120}a écrit\s?:)\s*$", re.I)
+    r"^(?:on\s.{4,250}\swrote:|-{2,}\s*original message\s*-{2,}|-{4,}\s*forwarded message\s*-{4,}"
+    r"|begin forwarded message:|_{10,}|from:\s.+|am\s.{4,160}\sschrieb\s.*:|"
+    r"le\s.{4,160}\sa\s[ée]crit\s?:|el\s.{4,160}\sescribi[óo]:|op\s.{4,160}\sschreef\s.*:|"
+    r"il\s.{4,160}\sha\sscritto:|den\s.{4,160}\sskrev\s.*:)\s*$", re.I)
+_WRAPPED_QUOTE = re.compile(r"^on\s.{4,200}$", re.I)  # "On Tue, ... Rita <" + "rita@x> wrote:"
+_VALEDICTION = re.compile(
+    r"^(?i:best|best regards|kind regards|warm regards|warmest regards|regards|many thanks|thanks|"
+    r"thanks again|thank you|cheers|all the best|all best|warmly|warm wishes|best wishes|"
+    r"with thanks|sincerely|yours sincerely|yours faithfully|yours truly|take care|talk soon|"
+    r"speak soon|mit freundlichen gr(?:ü|ue)(?:ß|ss)en|viele gr(?:ü|ue)(?:ß|ss)e|beste gr(?:ü|ue)"
+    r"(?:ß|ss)e|cordialement|bien (?:à|a) vous|saludos|un saludo|atentamente|met vriendelijke "
+    r"groet|groeten|cordiali saluti|distinti saluti|med v(?:ä|a)nliga h(?:ä|a)lsningar|"
+    r"v(?:ä|a)nliga h(?:ä|a)lsningar|mvh|h(?:ä|a)lsningar)[\s,.!]*"
+    r"(?:[A-Z][\w.'&-]*(?:\s[A-Z][\w.'&-]*)?)?[\s,.!]*$")
+_DISCLAIMER = re.compile(r"^(?:confidentiality notice|this (?:e-?mail|message) (?:and any "
+                         r"attachments? )?(?:is|are|may (?:be|contain)) (?:confidential|"
+                         r"intended|privileged))", re.I)
+_REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|fw|fwd|sv|vs|antw|r)\s*:", re.I)
+_SIGNATURE_LINES = 8  # a valediction with more than this below it is not a sign-off
 
 
 def strip_quoted(body: str) -> str:
     """The new text of a reply: quoted lines, the quoted history and the signature removed."""
     kept: list[str] = []
-    for line in body.splitlines():
+    lines = body.splitlines()
+    for index, line in enumerate(lines):
         stripped = line.strip()
-        if stripped == "--" or line.rstrip("\r") == "-- " or _QUOTE_START.match(stripped):
+        following = lines[index + 1].strip() if index + 1 < len(lines) else ""
+        if (stripped == "--" or line.rstrip("\r") == "-- " or _QUOTE_START.match(stripped)
+                or _DISCLAIMER.match(stripped)
+                or (_WRAPPED_QUOTE.match(stripped) and following.endswith("wrote:"))):
             break
         if stripped.startswith(">"):
             continue
         kept.append(line)
-    return "\n".join(kept).strip()
+    return "\n".join(_without_sign_off(kept)).strip()
+
+
+def _without_sign_off(lines: list[str]) -> list[str]:
+    """Cut at "Best,\\nRita\\n<title, company, slogan>": a signature may say "we offer"."""
+    left = sum(1 for line in lines if line.strip())  # non-empty lines from here on
+    seen_text = False
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        left -= 1
+        if seen_text and left <= _SIGNATURE_LINES and _VALEDICTION.match(stripped):
+            return lines[:index]
+        seen_text = True
+    return lines
 
 
 def is_auto_reply(headers: Mapping[str, str], subject: str, text: str) -> tuple[bool, str]:
-    """Whether the mail is an automatic answer, and the header or words that say so."""
-    for name, pattern in _AUTO_HEADERS:
+    """Whether the mail is an automatic answer, and the header or words that say so.
+
+    `text` is the new text of the mail (`strip_quoted`); the body alone counts only when it
+    greets nobody by name, since a person may mention being away in a real reply.
+    """
+    if why := _auto_header(headers):
+        return True, why
+    if match := AUTO_SUBJECT.search(fold(subject)):
+        return True, f"subject: {subject[match.start():match.end()].strip()}"
+    if not PERSONAL_GREETING.match(text) and (match := AUTO_BODY.search(fold(_flat(text)))):
+        return True, f"text: {_flat(text)[match.start():match.end()]}"
+    return False, ""
+
+
+def _auto_header(headers: Mapping[str, str]) -> str:
+    for name, pattern in AUTO_HEADERS:
         value = headers.get(name, "")
         if value and pattern.search(value):
-            return True, f"header {name}: {value}"
-    if match := _AUTO_SUBJECT.search(subject.strip()):
-        return True, f"subject: {match.group(0)}"
-    if match := _AUTO_BODY.search(text[:2000]):
-        return True, f"text: {match.group(0)}"
-    return False, ""
+            return f"header {name}: {value}"
+    return ""
+
+
+@dataclass
+class _Board:
+    """Scores per category with the words that earned them."""
+
+    scores: dict[Category, float] = field(default_factory=lambda: dict.fromkeys(Category, 0.0))
+    evidence: dict[Category, list[str]] = field(default_factory=dict)
+    stage: float = 0.0  # weight of words naming a later stage (second round, onsite, test)
+
+    def add(self, category: Category, weight: float, why: str, stage: bool = False) -> None:
+        self.scores[category] += weight
+        self.evidence.setdefault(category, []).append(why)
+        if stage:
+            self.stage += weight
+
+    def best_content(self) -> float:
+        return max(v for c, v in self.scores.items() if c not in (Category.OTHER,
+                                                                 Category.AUTO_REPLY))
 
 
 def classify(subject: str, body: str, headers: Mapping[str, str], sender: str,
@@ -108,31 +142,136 @@ def classify(subject: str, body: str, headers: Mapping[str, str], sender: str,
     """Classify one message from the employer's side.
 
     `sender` is the From address; `sent_on` the message's date in the user's timezone,
-    used to turn a stated timeframe or return date into a date.
+    used to turn a stated timeframe or return date into a date. Any of subject, body,
+    headers and sender may be empty.
     """
-    # Mail clients type curly apostrophes ("we’ll"); the rules are written with straight ones.
-    subject = subject.replace("\u2019", "'")
-    text = strip_quoted(body).replace("\u2019", "'")
-    auto, why = is_auto_reply(headers, subject, text)
-    if auto:
-        back = return_date(text, sent_on)
-        evidence = (why,) + ((f"back on {back.isoformat()}",) if back else ())
-        return Classification(Category.AUTO_REPLY, 0.95, evidence, return_date=back)
+    headers = {name.lower(): value for name, value in headers.items()}
+    # NFC: a decomposed "u" + diaeresis must fold like "ü"; curly apostrophes like straight.
+    subject = unicodedata.normalize("NFC", subject).replace("\u2019", "'").strip()
+    text = strip_quoted(unicodedata.normalize("NFC", body).replace("\u2019", "'"))[:MAX_TEXT]
     domain = sender.rpartition("@")[2].lower()
-    if domains.is_job_board(domain) or (
-        headers.get("list-unsubscribe") and not domains.is_relay(domain)
-    ):
-        return Classification(Category.OTHER, 0.8, (f"newsletter or job board: {domain}",))
-    content = f"{subject}\n{text}"
+    if why := _auto_header(headers):
+        return _auto_reply(text, sent_on, why, 0.97)
+    if match := AUTO_SUBJECT.search(fold(subject)):
+        why = f"subject: {subject[match.start():match.end()].strip()}"
+        return _auto_reply(text, sent_on, why, 0.95)
+    if domain and domains.is_job_board(domain):
+        return Classification(Category.OTHER, 0.9, (f"sender is a job board: {domain}",))
+    board = _score(subject, text, headers, sender.lower())
+    if away := _away_note(text, board):
+        return _auto_reply(text, sent_on, *away)
     timeframe = employer_timeframe(text, sent_on)
-    asks = bool(_ASKS.search(text))
-    for category, pattern in _RULES:
-        if match := pattern.search(content):
-            evidence = (match.group(0),)
-            if timeframe:
-                evidence += (f"timeframe: {timeframe.phrase}",)
-            return Classification(category, 0.8, evidence, timeframe, asks_user=asks)
     if timeframe:
-        return Classification(Category.TIMEFRAME_UPDATE, 0.7, (timeframe.phrase,), timeframe,
-                              asks_user=asks)
-    return Classification(Category.OTHER, 0.5, (), None, asks_user=asks)
+        weight = 2.5 if timeframe.due else 2
+        board.add(Category.TIMEFRAME_UPDATE, weight, f"timeframe: {timeframe.phrase}")
+    category = _decide(board)
+    asks = bool(ASKS.search(fold(_flat(text))))
+    return Classification(category, _confidence(board, category), _evidence(board, category,
+                          timeframe), timeframe, asks_user=asks)
+
+
+def _auto_reply(text: str, sent_on: date, why: str, confidence: float) -> Classification:
+    back = return_date(text, sent_on)
+    evidence = (why,) + ((f"back on {back.isoformat()}",) if back else ())
+    return Classification(Category.AUTO_REPLY, confidence, evidence, return_date=back)
+
+
+def _away_note(text: str, board: _Board) -> tuple[str, float] | None:
+    """An out-of-office note recognised by its words, unless a person clearly wrote it."""
+    if not text or PERSONAL_GREETING.match(text):
+        return None
+    flat = _flat(text)
+    folded = fold(flat)
+    content = board.best_content()
+    if content < 4 and (match := AUTO_BODY.search(folded)):
+        return f"text: {flat[match.start():match.end()]}", 0.9
+    if content < 3 and (match := AUTO_SYSTEM.search(folded)):
+        return f"text: {flat[match.start():match.end()]}", 0.85
+    return None
+
+
+def _score(subject: str, text: str, headers: Mapping[str, str], sender: str) -> _Board:
+    domain = sender.rpartition("@")[2]
+    board = _Board()
+    flat = _flat(text)
+    _apply(board, flat, fold(flat), 1.0, "text")
+    if subject:
+        scale = 1.0 if not flat else 0.5 if _REPLY_PREFIX.match(subject) else 0.75
+        _apply(board, subject, fold(subject), scale, "subject")
+    relay = bool(domain) and domains.is_relay(domain)
+    for name in ("list-unsubscribe", "list-id"):
+        if headers.get(name):
+            # RFC 2369 / 2919: a mailing list. Relays add it to transactional mail too.
+            board.add(Category.OTHER, 1.5 if relay else 3, f"header {name}")
+            break
+    if BULK_PRECEDENCE.match(headers.get("precedence", "")):
+        board.add(Category.OTHER, 0.5 if relay else 1.5, "header precedence: bulk")
+    if relay and MARKETING_SENDER.match(sender):
+        board.add(Category.OTHER, 2, f"marketing sender at a recruiting tool: {sender}")
+    if domain.endswith(ASSESSMENT_DOMAINS):
+        board.add(Category.NEXT_ROUND, 2, f"sender is an assessment tool: {domain}", stage=True)
+    elif domain.endswith(SCHEDULER_DOMAINS):
+        board.add(Category.INTERVIEW_INVITE, 1.5, f"sender is a scheduler: {domain}")
+    return board
+
+
+def _apply(board: _Board, original: str, folded: str, scale: float, where: str) -> None:
+    """Each rule counts once per place, for its first match that is not negated or
+    hypothetical."""
+    for rule in RULES:
+        for match in rule.pattern.finditer(folded):
+            if _discounted(rule, folded, match.start()):
+                continue
+            board.add(rule.category, rule.weight * scale,
+                      f"{where}: {original[match.start():match.end()].strip()}", rule.stage)
+            break
+
+
+def _discounted(rule: Rule, folded: str, start: int) -> bool:
+    # Windows bounded so that a long text full of near-misses stays linear.
+    if rule.negatable and NEGATION.search(folded[max(0, start - 40):start]):
+        return True
+    window = max(0, start - 300)
+    if rule.conditional:
+        sentence_start = max(max(folded.rfind(mark, window, start) for mark in ".!?") + 1, window)
+        if CONDITION.search(folded, sentence_start, start):
+            return True
+    if rule.past:
+        clause_start = max((m.end() for m in CLAUSE_BREAK.finditer(folded, window, start)),
+                           default=window)
+        return bool(PAST.search(folded, clause_start, start))
+    return False
+
+
+def _decide(board: _Board) -> Category:
+    scores = board.scores
+    # A rejection phrase decides on its own unless an offer is just as plain.
+    if scores[Category.REJECTION] >= 4 and scores[Category.OFFER] < 4:
+        return Category.REJECTION
+    best = max(PRIORITY, key=lambda c: (scores[c], -PRIORITY.index(c)))
+    if best == Category.INTERVIEW_INVITE and board.stage >= 2:
+        return Category.NEXT_ROUND  # scheduling a second round, an onsite, a test
+    if scores[best] < 2:
+        return Category.OTHER
+    return best
+
+
+def _confidence(board: _Board, category: Category) -> float:
+    scores = board.scores
+    best = scores[category]
+    if best < 2:
+        return 0.5
+    second = max(v for c, v in scores.items() if c != category)
+    return round(min(0.95, 0.5 + 0.07 * best + 0.05 * (best - second)), 2)
+
+
+def _evidence(board: _Board, category: Category, timeframe: Timeframe | None) -> tuple[str, ...]:
+    found = [e for e in board.evidence.get(category, []) if not e.startswith("timeframe:")][:4]
+    if timeframe:
+        when = timeframe.due.isoformat() if timeframe.due else "no date"
+        found.append(f"timeframe: {timeframe.phrase} ({when})")
+    return tuple(found)
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()

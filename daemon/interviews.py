@@ -88,6 +88,11 @@ def score_event(event: CalEvent, user: frozenset[str]) -> tuple[float, tuple[str
     else:
         score -= 0.3
         evidence.append("no one from outside")
+    if colleagues := _internal(event, user):
+        # Everyone works where the user works: a meeting of theirs (perhaps the user
+        # interviewing someone else), not the user's own job interview.
+        score -= 0.6
+        evidence.append(f"internal meeting: everyone is at {colleagues}")
     if role := find_role([title]):
         score += 0.3  # a job title in the event's name: "Oakmere - Product Designer - ..."
         evidence.append(f"job title: {role}")
@@ -97,6 +102,17 @@ def score_event(event: CalEvent, user: frozenset[str]) -> tuple[float, tuple[str
         score += 0.1
         evidence.append("invited by mail")
     return max(0.0, min(1.0, score)), tuple(evidence)
+
+
+def _internal(event: CalEvent, user: frozenset[str]) -> str:
+    """The user's company domain when every other person in `event` shares it, else ''."""
+    own = {_registered(a.rpartition("@")[2]) for a in user
+           if domains.is_company_domain(a.rpartition("@")[2])}
+    others = [p.email.rpartition("@")[2] for p in _people(event)
+              if p.email not in user and not domains.is_service(p.email.rpartition("@")[2])
+              and "resource" not in p.email]
+    found = {_registered(d) for d in others}
+    return found.pop() if others and len(found) == 1 and found <= own else ""
 
 
 def _people(event: CalEvent) -> list[Address]:
@@ -160,7 +176,9 @@ def _build(ident: str, event: CalEvent, carriers: list[Mail], user: frozenset[st
     texts = [event.summary] + [m.subject for m in carriers] + [event.description]
     # Only a relay's display name ("Lumen Labs via Greenhouse") names a company; a person
     # writing from free mail ("Jo Founder" at gmail.com) does not.
-    names = [m.sender.name for m in carriers if domains.is_relay(m.sender.domain)]
+    names = [m.sender.name for m in carriers if domains.is_relay(m.sender.domain)
+             and not _names_the_tool(m.sender.name, m.sender.domain)]
+    names += [name for m in carriers if (name := company_from_signature(m.body))]
     company = _company_name(company_domain, texts, names)
     return Interview(
         id=ident, uid=event.uid, title=event.summary, company=company,
@@ -204,6 +222,35 @@ def _company_name(company_domain: str, texts: list[str], sender_names: list[str]
         cleaned = _NAME_SUFFIX.sub("", name).strip(" -,")
         if cleaned:
             return cleaned
+    return ""
+
+
+def _names_the_tool(name: str, domain: str) -> bool:
+    """"GoodTime" or "Greenhouse Scheduling" writing from their own domain name themselves."""
+    first = _norm(name.split()[0]) if name.split() else ""
+    # "greenhouse-mail.io" is Greenhouse too, hence a prefix rather than equality.
+    return len(first) >= 4 and _norm(domains.company_from_domain(domain)).startswith(first)
+
+
+_SIGNED = re.compile(
+    r"^(?:the\s+)?(?P<a>[A-Z][\w&'.-]*(?:\s+[A-Z][\w&'.-]*){0,3})\s+(?:recruiting|recruitment|"
+    r"talent(?:\s+acquisition|\s+team)?|careers|people(?:\s+team)?|hr|hiring\s+team|team)$|"
+    r"^(?:[\w/&-]+\s+){0,4}?(?:recruiter|partner|manager|lead|head\s+of\s+talent|coordinator|"
+    r"sourcer|director|engineer|officer)(?:,|\s+at|\s+\||\s+-|\s+@)\s+(?P<b>[A-Z][\w&'.-]*"
+    r"(?:\s+[A-Z][\w&'.-]*){0,3})$", re.I)
+_NOT_A_COMPANY = frozenset({"the", "your", "our", "best", "kind", "hiring", "talent", "people"})
+
+
+def company_from_signature(body: str) -> str:
+    """The company a signature names: "Talent Partner, Lumen Labs", "Lumen Labs Recruiting",
+    "The Glasswing team". Read from the last lines of the mail's own text; '' if none."""
+    text = body.split("\n>", 1)[0]
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()][-6:]
+    for line in reversed(lines):
+        if match := _SIGNED.match(line.strip(" -|")):
+            name = (match.group("a") or match.group("b") or "").strip(" .")
+            if name and name.split()[0].lower() not in _NOT_A_COMPANY and name[0].isupper():
+                return name
     return ""
 
 
