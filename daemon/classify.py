@@ -270,7 +270,7 @@ def _evidence(board: _Board, category: Category, timeframe: Timeframe | None) ->
     if timeframe:
         when = timeframe.due.isoformat() if timeframe.due else "no date"
         found.append(f"timeframe: {timeframe.phrase} ({when})")
-    return tuple(found)
+    return tuple(found) or ("no recruiting words, headers or sender recognised",)
 
 
 def _flat(text: str) -> str:
