@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import platformdirs
 
 from radiosilence.apply import BrakeError
+from radiosilence.classify_cli import add_classify_command
 from radiosilence.connectors.base import AuthNeeded, ConnectorError, Unavailable
 from radiosilence.drafts import TemplateProblem
 from radiosilence.interviews import interview_id, merge_events, score_event
@@ -132,6 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     note.add_argument("interview", help="interview id (iv-...)")
     note.add_argument("text", help="e.g. 'how they moved billing to event sourcing'")
     note.add_argument("--who", default="", help="the interviewer's address this note is about")
+    add_classify_command(sub)
     return parser
 
 
