@@ -153,12 +153,17 @@ def _next_day_of_month(after: date, day: int) -> date | None:
     return None
 
 
-def add_business_days(start: date, days: int, holidays: frozenset[date] = frozenset()) -> date:
-    """`days` business days (Mon-Fri, minus holidays) after `start`."""
+MON_TO_FRI = frozenset(range(5))
+
+
+def add_business_days(start: date, days: int, holidays: frozenset[date] = frozenset(),
+                      weekdays: frozenset[int] = MON_TO_FRI) -> date:
+    """`days` business days after `start`: days whose weekday (Monday = 0) is in `weekdays`
+    and that are not holidays."""
     current = start
     while days > 0:
         current += timedelta(days=1)
-        if current.weekday() < 5 and current not in holidays:
+        if current.weekday() in weekdays and current not in holidays:
             days -= 1
     return current
 

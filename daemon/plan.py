@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from radiosilence.conversation import contact_for, thread_with
+from radiosilence.dates import add_business_days
 from radiosilence.model import (
     Address,
     Category,
@@ -271,11 +272,7 @@ def _is_business_day(day: date, policy: PlanPolicy) -> bool:
 
 
 def _add_business_days(day: date, count: int, policy: PlanPolicy) -> date:
-    while count > 0:
-        day += timedelta(days=1)
-        if _is_business_day(day, policy):
-            count -= 1
-    return day
+    return add_business_days(day, count, policy.holidays, policy.business_days)
 
 
 def next_slot(moment: datetime, policy: PlanPolicy) -> datetime:
