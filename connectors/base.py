@@ -100,11 +100,14 @@ class DraftSink(ABC):
         by the user)."""
 
     @abstractmethod
-    def put(self, raw: bytes, key: str, replace: str | None = None) -> str:
+    def put(self, raw: bytes, key: str, replace: str | None = None,
+            thread_hint: str = "") -> str:
         """Store `raw` (RFC 5322 bytes carrying our key header) as a draft; return its ref.
 
         With `replace`, the draft of that ref is replaced by this one (the returned ref may
-        differ). Never sends anything.
+        differ). `thread_hint` is the provider's id of the conversation the draft answers
+        (Gmail needs it besides In-Reply-To to thread a draft); sinks without threads
+        ignore it. Never sends anything.
         """
 
     @abstractmethod

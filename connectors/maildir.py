@@ -257,7 +257,8 @@ class MaildirDraftSink(DraftSink):
         """Return the draft `ref` as it stands, None when gone; Unavailable when unreadable."""
         return _guarded(self.root, lambda: _load_or_none(ref, self._locate(ref)))
 
-    def put(self, raw: bytes, key: str, replace: str | None = None) -> str:
+    def put(self, raw: bytes, key: str, replace: str | None = None,
+            thread_hint: str = "") -> str:
         """Write `raw` as a new draft (flag D, in cur/), then remove `replace`; return its ref.
         Raises ValueError when `raw` lacks our key header with `key`, Unavailable on errors."""
         if _key_of(raw) != key:

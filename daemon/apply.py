@@ -36,6 +36,11 @@ class Draft:
     def hash(self) -> str:
         return content_hash(self.raw)
 
+    @property
+    def thread_hint(self) -> str:
+        thread = self.followup.thread
+        return thread.thread_hint if thread else ""
+
 
 @dataclass
 class Outcome:
@@ -111,7 +116,8 @@ def _bring_in_line(key: str, draft: Draft, action: Action | None, sink: DraftSin
         if action.content_hash != draft.hash:
             outcome.updated.append(key)
             if not dry_run:
-                ref = sink.put(draft.raw, key, replace=action.draft_ref)
+                ref = sink.put(draft.raw, key, replace=action.draft_ref,
+                               thread_hint=draft.thread_hint)
                 _record(store, action, now, dry_run, draft_ref=ref, content_hash=draft.hash)
                 _drop_leftovers(sink, key, ref, {action.content_hash, draft.hash})
         return
@@ -122,7 +128,7 @@ def _bring_in_line(key: str, draft: Draft, action: Action | None, sink: DraftSin
     outcome.created.append(key)
     if dry_run:
         return
-    ref = sink.put(draft.raw, key)
+    ref = sink.put(draft.raw, key, thread_hint=draft.thread_hint)
     # A crash right here leaves a draft without a record: the next cycle's find() adopts it.
     with store.transaction():
         store.put_action(_new_action(draft, ref, now))

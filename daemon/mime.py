@@ -95,7 +95,7 @@ def parse_mail(
         own=_in_folders(item.folder, sent_folders) or sender.email in own_emails,
         draft=_in_folders(item.folder, {drafts_folder}) or _draft_flag(item.flags),
         invites=invites,
-        thread_hint="",  # Maildir has no provider thread id
+        thread_hint=item.thread,  # the provider's thread id (Gmail); "" for Maildir
         reply_to=_addresses(msg, "reply-to"),
     )
 

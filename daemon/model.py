@@ -48,6 +48,7 @@ class RawItem:
     data: bytes
     flags: str = ""  # Maildir info flags ("S", "RS", "D") or labels
     received: datetime | None = None  # delivery time, for mail that lacks a Date header
+    thread: str = ""  # the provider's thread id (Gmail threadId); "" for Maildir
 
 
 @dataclass(frozen=True)

@@ -275,6 +275,27 @@ class PathsSettings:
 
 
 @dataclass(frozen=True)
+class GoogleSettings:
+    client_secrets: Path | None = _option(path(optional=True), "", (
+        "The OAuth client file (JSON) you downloaded from Google Cloud; `radiosilence auth` "
+        "needs it once."))
+    token_file: Path | None = _option(path(optional=True), "", (
+        "Where the authorisation is kept (0600); empty means <state_dir>/google-token.json."))
+    auth_port: int = _option(integer(0, 65535), 8080, (
+        "Local port `radiosilence auth` listens on for Google's redirect (forward it over "
+        "SSH on a headless machine)."))
+    calendars: tuple[str, ...] = _option(STRINGS, ["primary"], (
+        "Google calendars to read, by id."))
+    api_endpoint: str = _option(STRING, "", (
+        "Testing only: send Gmail and Calendar API calls to this base URL instead of Google."))
+    anonymous: bool = _option(BOOLEAN, False, (
+        "Testing only: call the API without credentials (for a local emulator)."))
+    quota_per_minute: int = _option(integer(100), 4800, (
+        "Quota units per minute to stay under (Google allows 6,000 per user for new "
+        "projects; the margin leaves room for other clients)."))
+
+
+@dataclass(frozen=True)
 class ServiceSettings:
     interval_minutes: float = _option(number(0.01), 5, (
         "How often `radiosilence run` reads new mail and events, plans and writes."))
@@ -300,6 +321,7 @@ class Settings:
     sources: SourcesSettings
     maildir: MaildirSettings
     vdir: VdirSettings
+    google: GoogleSettings
     paths: PathsSettings
     service: ServiceSettings
     logging: LoggingSettings

@@ -64,8 +64,8 @@ class DieAfterPuts(DraftSink):
     def delete(self, ref):
         self.inner.delete(ref)
 
-    def put(self, raw, key, replace=None):
-        ref = self.inner.put(raw, key, replace=replace)
+    def put(self, raw, key, replace=None, thread_hint=""):
+        ref = self.inner.put(raw, key, replace=replace, thread_hint=thread_hint)
         self.puts += 1
         if self.puts >= self.limit:
             os._exit(9)  # no cleanup, no commit, no finally: as if the power went

@@ -1,0 +1,39 @@
+"""`radiosilence auth`: authorise access to Gmail and Google Calendar, once.
+
+Google's installed-app flow with a local redirect; the out-of-band flow no longer exists.
+On a machine without a browser the URL is printed and the port can be forwarded over SSH.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from radiosilence.connectors.google_api import SCOPES, save_credentials
+from radiosilence.settings import ConfigError, Settings
+
+
+def token_path(settings: Settings) -> Path:
+    return settings.google.token_file or settings.state_dir / "google-token.json"
+
+
+def authorise(settings: Settings) -> Path:
+    """Run the consent flow and store the authorisation (0600); return where it went."""
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
+    secrets = settings.google.client_secrets
+    if secrets is None or not secrets.exists():
+        raise ConfigError([f"{settings.source_file}: google.client_secrets: set it to the "
+                           "OAuth client file downloaded from Google Cloud (see README)"])
+    flow = InstalledAppFlow.from_client_secrets_file(str(secrets), list(SCOPES))
+    port = settings.google.auth_port
+    print(f"Waiting for Google's answer on http://localhost:{port}/ . On a machine without a "
+          f"browser, first run on your own computer:\n  ssh -L {port}:localhost:{port} "
+          "<this machine>\nthen open the address below there.")
+    creds = flow.run_local_server(
+        host="localhost", port=port, open_browser=False,
+        authorization_prompt_message="Open this address to allow access:\n{url}\n",
+        success_message="radiosilence is authorised; you can close this tab.",
+    )
+    path = token_path(settings)
+    save_credentials(creds, path)
+    return path
