@@ -27,11 +27,11 @@ from radiosilence.service import AlreadyRunning, run_service, serve_feed
 from radiosilence.settings import (
     ConfigError,
     Settings,
-    default_config_path,
     describe_options,
     load_settings,
 )
 from radiosilence.store import SchemaError, Store
+from radiosilence.wiring import open_engine
 
 log = logging.getLogger("radiosilence")
 
@@ -123,6 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     install.add_argument("--force", action="store_true", help="replace a unit that differs")
     install.add_argument("--unit-dir", type=Path,
                          help="where to write it (default ~/.config/systemd/user)")
+    add("auth", cmd_auth, "authorise access to Gmail and Google Calendar (once)", now=False)
     add("check-config", cmd_check_config, "validate the config and list every option", now=False)
     for name, text in (("ignore", "never treat this event as an interview"),
                        ("track", "always treat this event as an interview"),
@@ -138,29 +139,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # --- wiring ------------------------------------------------------------------------------
-
-
-def open_engine(settings: Settings) -> Engine:
-    """Build the engine with the connectors the config names."""
-    from radiosilence.connectors.maildir import MaildirDraftSink, MaildirSource
-    from radiosilence.connectors.vdir import VdirCalendarSource
-
-    if not settings.user.addresses:
-        where = settings.source_file or default_config_path()
-        raise ConfigError([f"{where}: user.addresses: empty; set your own email address(es) "
-                           "there, or try `radiosilence demo` first"])
-    if settings.sources.mail != "maildir" or settings.sources.calendar != "vdir":
-        raise ConfigError([f"{settings.source_file}: sources: only the local Maildir and vdir "
-                           "connectors are available in this version"])
-    maildir = settings.maildir
-    store = Store(settings.paths.database)
-    return Engine(
-        settings, store,
-        MaildirSource(maildir.path, maildir.skip_folders, maildir.drafts_folder,
-                      settings.sources.max_message_mb * 1024 * 1024),
-        VdirCalendarSource(settings.vdir.path),
-        MaildirDraftSink(maildir.path, maildir.drafts_folder),
-    )
 
 
 def parse_now(value: str | None, tz: ZoneInfo) -> datetime:
@@ -265,6 +243,14 @@ def cmd_install_service(args: argparse.Namespace) -> int:
         raise UsageProblem(str(error)) from error
     print(f"wrote {path}\nthen run:")
     print("\n".join(f"  {command}" for command in commands))
+    return 0
+
+
+def cmd_auth(args: argparse.Namespace) -> int:
+    from radiosilence.auth import authorise
+
+    path = authorise(_load(args))
+    print(f"authorised; kept in {path} (readable only by you)")
     return 0
 
 

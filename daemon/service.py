@@ -29,6 +29,7 @@ from radiosilence.connectors.base import AuthNeeded, RateLimited
 from radiosilence.pipeline import Engine
 from radiosilence.settings import ConfigError, Settings, load_settings
 from radiosilence.store import SchemaError
+from radiosilence.wiring import open_engine
 
 if TYPE_CHECKING:
     from radiosilence.server import FeedServer
@@ -274,8 +275,6 @@ class Service:
 
     def reload(self) -> None:
         """Read the config again; keep the old one when the new one is broken."""
-        from radiosilence.cli import open_engine
-
         try:
             settings = load_settings(self.config)
             if settings.state_dir != self.settings.state_dir:
@@ -353,8 +352,6 @@ def serve_feed(settings: Settings) -> int:
 def run_service(config: Path | None, settings: Settings, start: datetime | None, *,
                 serve: bool = True) -> int:
     """Lock, loop. Returns 0 after a clean stop; raises FATAL errors and AlreadyRunning."""
-    from radiosilence.cli import open_engine
-
     lock = InstanceLock(settings.state_dir)
     lock.acquire()
     try:
