@@ -82,6 +82,10 @@ def load_credentials(config: GoogleConfig) -> Any:
         creds = Credentials.from_authorized_user_file(str(config.token_file), list(SCOPES))
     except (ValueError, json.JSONDecodeError) as error:
         raise AuthNeeded(f"unreadable authorisation in {config.token_file}") from error
+    if config.endpoint:
+        # google-auth always sends refreshes to Google's token endpoint, whatever the file
+        # says; a test endpoint (the emulator) answers them itself.
+        creds = creds.with_token_uri(config.endpoint.rstrip("/") + "/token")
     if not creds.valid:
         try:
             creds.refresh(Request())
@@ -156,10 +160,15 @@ class Caller:
     def call(self, request: Any, method: str, *, retry: bool = True) -> Any:
         """Execute one request; `retry=False` for calls that must not run twice blindly
         (creating a draft: a lost answer may hide a success; the key heals it next cycle)."""
+        from googleapiclient.http import BatchHttpRequest
+
         attempts = self.config.attempts if retry else 1
         for attempt in range(1, attempts + 1):
             self.budget.spend(QUOTA_UNITS.get(method, 1))
             try:
+                # A BatchHttpRequest's execute() takes no num_retries (it never retries).
+                if isinstance(request, BatchHttpRequest):
+                    return request.execute()
                 return request.execute(num_retries=0)
             except Exception as error:  # noqa: BLE001 - translated right below
                 problem = translate(error, method)
@@ -187,6 +196,7 @@ class Caller:
         errors: dict[str, Exception] = {}
         for round_ in range(1, self.config.attempts + 1):
             retry_later: list[tuple[str, Any]] = []
+            wait_at_least = 0.0  # the longest Retry-After among the parts to retry
             for start in range(0, len(pending), BATCH_SIZE):
                 chunk = pending[start:start + BATCH_SIZE]
                 batch = BatchHttpRequest(batch_uri=batch_uri)
@@ -207,23 +217,27 @@ class Caller:
                 for request_id, problem in failed.items():
                     if _transient(problem) and round_ < self.config.attempts:
                         retry_later.append((request_id, by_id[request_id]))
+                        if isinstance(problem, RateLimited) and problem.retry_after:
+                            wait_at_least = max(wait_at_least, problem.retry_after)
                     else:
                         errors[request_id] = problem
             if not retry_later:
                 break
-            self.sleep(self.config.base_delay * 2 ** (round_ - 1) * random.uniform(0.5, 1.5))
+            backoff = self.config.base_delay * 2 ** (round_ - 1) * random.uniform(0.5, 1.5)
+            self.sleep(min(max(backoff, wait_at_least), 120.0))
             pending = retry_later
         return answers, errors
 
 
 def translate(error: Exception, method: str) -> ConnectorError:
     """One HttpError, transport or auth error as one of our exceptions."""
-    from google.auth.exceptions import RefreshError
+    from google.auth.exceptions import InvalidOperation, RefreshError
     from googleapiclient.errors import HttpError
 
     if isinstance(error, ConnectorError):
         return error
-    if isinstance(error, RefreshError):
+    if isinstance(error, RefreshError | InvalidOperation):
+        # InvalidOperation: a 401 on anonymous credentials, which cannot refresh.
         return AuthNeeded("authorisation expired or revoked")
     if isinstance(error, HttpError):
         return _from_http(error, method)

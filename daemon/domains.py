@@ -76,6 +76,24 @@ def is_noreply(email: str) -> bool:
     return bool(_NOREPLY.match(email))
 
 
+# Words in the local part of a shared mailbox: a list or a role, nobody to thank by name.
+_ROLE_WORDS = frozenset({
+    "interview", "interviews", "interviewing", "panel", "team", "group", "all", "staff",
+    "hiring", "recruiting", "recruitment", "talent", "careers", "jobs", "hr", "people",
+    "info", "admin", "office", "contact", "hello", "support", "list", "everyone",
+})
+
+
+def is_role_mailbox(email: str) -> bool:
+    """A shared or list address (interview-panel@, hiring-team@, careers@).
+
+    Calendar invites mark groups with CUTYPE=GROUP, but Google Calendar's API has no such
+    flag: a group invited there arrives as an ordinary attendee, so its address must tell.
+    """
+    local = email.partition("@")[0].lower()
+    return any(word in _ROLE_WORDS for word in re.split(r"[-._+]", local))
+
+
 def is_company_domain(domain: str) -> bool:
     """A domain that can stand for an employer: not a relay, board, free mail or service."""
     return bool(domain) and not (

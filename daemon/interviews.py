@@ -143,7 +143,8 @@ def _is_person(email: str, cutype: str, user: frozenset[str]) -> bool:
     domain = email.rpartition("@")[2]
     return (email not in user and cutype.upper() not in _SKIP_CUTYPES
             and not domains.is_relay(domain) and not domains.is_service(domain)
-            and not domains.is_noreply(email) and "resource" not in domain)
+            and not domains.is_noreply(email) and not domains.is_role_mailbox(email)
+            and "resource" not in domain)
 
 
 def find_interviews(events: Iterable[CalEvent], mails: Iterable[Mail], user: frozenset[str],

@@ -11,6 +11,22 @@ _PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERRO
              logging.CRITICAL: 2}
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is when a record is emitted, not when the handler
+    was made: whoever swaps stderr (a test, a redirection) never leaves us a closed file."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
+
+
 class _JournalFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return f"<{_PRIORITY.get(record.levelno, 6)}>{super().format(record)}"
@@ -30,7 +46,7 @@ def stderr_is_journal() -> bool:
 
 def configure_logging(level: str, *, service: bool) -> None:
     """One stderr handler; no timestamps under journald (it adds its own)."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     if stderr_is_journal():
         handler.setFormatter(_JournalFormatter("%(name)s: %(message)s"))
     elif service:

@@ -11,7 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from radiosilence import domains
@@ -67,14 +67,27 @@ class CycleReport:
     drafts: dict[str, Draft] = field(default_factory=dict)
 
 
+class CycleTime:
+    """The moment the current cycle runs as: real time, or `--now`. Sources that search a
+    date window (Gmail, Google Calendar) read it, so a pretend time moves their window too."""
+
+    def __init__(self) -> None:
+        self.value = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.value
+
+
 class Engine:
     def __init__(self, settings: Settings, store: Store, mail: MailSource,
-                 calendar: CalendarSource, sink: DraftSink) -> None:
+                 calendar: CalendarSource, sink: DraftSink,
+                 cycle_time: CycleTime | None = None) -> None:
         self.settings = settings
         self.store = store
         self.mail = mail
         self.calendar = calendar
         self.sink = sink
+        self.cycle_time = cycle_time or CycleTime()
         self.user = frozenset(settings.user.addresses)
         self.templates = template_environment(settings.drafts.templates_dir)
         # Called now and then during long work, so a watchdog can tell slow from stuck.
@@ -84,6 +97,7 @@ class Engine:
 
     def sync(self, now: datetime) -> SyncReport:
         """Read what changed since the cursors; keep what is about recruiting."""
+        self.cycle_time.value = now
         report = SyncReport()
         self._sync_calendar(now, report)
         self._sync_mail(now, report)

@@ -6,13 +6,12 @@ The only module that knows every connector; everything else sees the interfaces.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 from radiosilence import domains
 from radiosilence.auth import token_path
 from radiosilence.connectors.base import CalendarSource, DraftSink, MailSource
-from radiosilence.pipeline import Engine
+from radiosilence.pipeline import CycleTime, Engine
 from radiosilence.settings import ConfigError, Settings, default_config_path
 from radiosilence.store import Store
 
@@ -27,18 +26,21 @@ def open_engine(settings: Settings) -> Engine:
     store = Store(settings.paths.database)
     uses_google = settings.sources.mail == "gmail" or settings.sources.calendar == "google"
     google = _Google(settings) if uses_google else None
-    return Engine(settings, store, _mail_source(settings, store, google),
-                  _calendar_source(settings, google), _draft_sink(settings, google))
+    clock = CycleTime()
+    return Engine(settings, store, _mail_source(settings, store, google, clock),
+                  _calendar_source(settings, google, clock), _draft_sink(settings, google),
+                  clock)
 
 
-def _mail_source(settings: Settings, store: Store, google: _Google | None) -> MailSource:
+def _mail_source(settings: Settings, store: Store, google: _Google | None,
+                 clock: CycleTime) -> MailSource:
     if google is not None and settings.sources.mail == "gmail":
         from radiosilence.connectors.gmail import GmailMailSource
 
         return GmailMailSource(
             google.service("gmail", "v1"), google.caller, google.batch_uri("gmail/v1"),
             settings.policy.recruiting_window_days, known_domains(store, settings),
-            max_bytes=settings.sources.max_message_mb * 1024 * 1024,
+            max_bytes=settings.sources.max_message_mb * 1024 * 1024, clock=clock,
         )
     from radiosilence.connectors.maildir import MaildirSource
 
@@ -47,13 +49,14 @@ def _mail_source(settings: Settings, store: Store, google: _Google | None) -> Ma
                          settings.sources.max_message_mb * 1024 * 1024)
 
 
-def _calendar_source(settings: Settings, google: _Google | None) -> CalendarSource:
+def _calendar_source(settings: Settings, google: _Google | None,
+                     clock: CycleTime) -> CalendarSource:
     if google is not None and settings.sources.calendar == "google":
         from radiosilence.connectors.gcal import GoogleCalendarSource
 
         return GoogleCalendarSource(
             google.service("calendar", "v3"), google.caller, settings.google.calendars,
-            settings.policy.recruiting_window_days, lambda: datetime.now(UTC),
+            settings.policy.recruiting_window_days, clock,
         )
     from radiosilence.connectors.vdir import VdirCalendarSource
 
