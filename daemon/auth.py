@@ -6,6 +6,7 @@ On a machine without a browser the URL is printed and the port can be forwarded 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from radiosilence.connectors.google_api import SCOPES, save_credentials
@@ -24,6 +25,9 @@ def authorise(settings: Settings) -> Path:
     if secrets is None or not secrets.exists():
         raise ConfigError([f"{settings.source_file}: google.client_secrets: set it to the "
                            "OAuth client file downloaded from Google Cloud (see README)"])
+    # The library's redirect server logs each request line at INFO, and that line carries
+    # the authorisation code: a credential, which never goes into our logs.
+    logging.getLogger("google_auth_oauthlib").setLevel(logging.WARNING)
     flow = InstalledAppFlow.from_client_secrets_file(str(secrets), list(SCOPES))
     port = settings.google.auth_port
     print(f"Waiting for Google's answer on http://localhost:{port}/ . On a machine without a "
