@@ -23,7 +23,7 @@ from radiosilence.drafts import build_draft, render_text, template_environment
 from radiosilence.feed import FeedOptions, FeedRecord, render_feed, write_feed
 from radiosilence.ics import ParseError as IcsError
 from radiosilence.ics import parse_calendar
-from radiosilence.interviews import company_key, find_interviews
+from radiosilence.interviews import company_key, find_interviews, interview_id
 from radiosilence.mime import ParseError as MimeError
 from radiosilence.mime import parse_mail
 from radiosilence.model import (
@@ -187,9 +187,10 @@ class Engine:
     def timelines(self) -> list[Timeline]:
         mails = self.store.messages()
         thread_of = thread_ids(mails)
+        events = self.store.events()
         interviews = find_interviews(
-            self.store.events(), mails, self.user, self.settings.policy.interview_threshold,
-            self.store.overrides(), thread_of,
+            events, mails, self.user, self.settings.policy.interview_threshold,
+            self.overrides(events), thread_of,
         )
         linked = link_mails(interviews, mails, thread_of, self.user)
         rounds = defaultdict(list)
@@ -204,6 +205,20 @@ class Engine:
                       if (label := self.classify(m)) is not None}
             result.append(Timeline(interview, own_mail, labels, later[0] if later else None))
         return result
+
+    def overrides(self, events: Iterable[CalEvent]) -> dict[str, str]:
+        """'track' or 'ignore' per interview id: from [policy] track/ignore (ids or title
+        words), then the CLI's overrides, which win."""
+        policy = self.settings.policy
+        found: dict[str, str] = {}
+        for event in events:
+            ident = interview_id(event.uid, event.recurrence_id)
+            for mode, rules in (("ignore", policy.ignore), ("track", policy.track)):
+                if ident in rules or any(rule.lower() in event.summary.lower()
+                                         for rule in rules if not rule.startswith("iv-")):
+                    found.setdefault(ident, mode)
+        found.update(self.store.overrides())
+        return found
 
     def classify(self, mail: Mail) -> Classification | None:
         """The label of one employer mail; None (and a log line) if it cannot be read."""

@@ -219,6 +219,11 @@ class PolicySettings:
         "Confidence (0 to 1) above which an event or invite counts as a job interview."))
     recruiting_window_days: int = _option(integer(1), 120, (
         "Only mail and events from this many days back are considered."))
+    track: tuple[str, ...] = _option(STRINGS, [], (
+        "Events always taken for interviews: ids as `status --all` shows them (iv-...), or "
+        "words in the event's title."))
+    ignore: tuple[str, ...] = _option(STRINGS, [], (
+        "Events never taken for interviews: ids (iv-...) or words in the title."))
 
 
 @dataclass(frozen=True)

@@ -114,3 +114,21 @@ def test_expired_cursors_mean_a_full_resync_without_duplicates(
     assert second.outcome.changes == 0
     assert len(engine.store.messages()) == messages
     assert [p.state for p in second.plans] == [p.state for p in first.plans]
+
+
+def test_config_track_and_ignore_by_title_or_id(tmp_path: Path) -> None:
+    config = prepare(tmp_path / "demo")
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + '\n[policy]\ntrack = ["dentist"]\nignore = ["Fernhill"]\n',
+                      encoding="utf-8")
+    engine = open_engine(load_settings(config))
+    titles = {p.interview.title for p in engine.cycle(datetime.fromisoformat(DEMO_NOW)).plans}
+    assert "Dentist" in titles
+    assert not [t for t in titles if "Fernhill" in t]
+    # The command line has the last word about one event.
+    dentist = next(p.interview.id for p in engine.plan(datetime.fromisoformat(DEMO_NOW))
+                   if p.interview.title == "Dentist")
+    with engine.store.transaction():
+        engine.store.set_override(dentist, "ignore", NOW)
+    titles = {p.interview.title for p in engine.plan(datetime.fromisoformat(DEMO_NOW))}
+    assert "Dentist" not in titles
