@@ -22,6 +22,21 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
+def remove_stale_temporaries(folder: Path, older_than_seconds: float, now: float) -> int:
+    """Delete temporary files `atomic_write` left behind when its process was killed
+    mid-write (".<name>.<random>.tmp"), once older than a writer could still be using them.
+    Returns how many were removed."""
+    removed = 0
+    for path in folder.glob(".*.tmp"):
+        try:
+            if path.is_file() and now - path.stat().st_mtime > older_than_seconds:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue  # another process finished or cleaned it meanwhile
+    return removed
+
+
 def atomic_write(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never half.
 

@@ -26,6 +26,7 @@ import schedule
 
 from radiosilence.apply import BrakeError
 from radiosilence.connectors.base import AuthNeeded, RateLimited
+from radiosilence.fsutil import remove_stale_temporaries
 from radiosilence.pipeline import Engine
 from radiosilence.settings import ConfigError, Settings, load_settings
 from radiosilence.store import SchemaError
@@ -268,6 +269,8 @@ class Service:
         try:
             removed = self.engine.store.prune(self.clock.now() - window)
             self.engine.store.compact()
+            for folder in {self.settings.state_dir, self.settings.feed.path.parent}:
+                removed += remove_stale_temporaries(folder, 3600, time.time())
         except Exception as error:
             log.warning("housekeeping failed: %s", _one_line(error))
             return

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from radiosilence.fsutil import atomic_write, ensure_private_dir
+from radiosilence.fsutil import atomic_write, ensure_private_dir, remove_stale_temporaries
 
 
 def _mode(path: Path) -> int:
@@ -40,3 +40,19 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> 
         atomic_write(target, "not bytes")  # type: ignore[arg-type]
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["state.txt"]
+
+
+def test_stale_temporaries_are_removed_and_fresh_ones_kept(tmp_path: Path) -> None:
+    import os
+    import time
+
+    old = tmp_path / ".radiosilence.ics.abc123.tmp"
+    fresh = tmp_path / ".radiosilence.ics.def456.tmp"
+    keep = tmp_path / "radiosilence.ics"
+    for path in (old, fresh, keep):
+        path.write_bytes(b"x")
+    now = time.time()
+    os.utime(old, (now - 7200, now - 7200))
+    os.utime(keep, (now - 7200, now - 7200))
+    assert remove_stale_temporaries(tmp_path, 3600, now) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([fresh.name, keep.name])

@@ -344,3 +344,29 @@ def test_logs_carry_journald_priorities_when_stderr_is_the_journal(tmp_path: Pat
     assert first.startswith("<6>radiosilence."), first
     assert not any(ch.isdigit() for ch in first.split(":", 1)[0][3:]), first
     assert process.returncode == 0
+
+
+def test_housekeeping_prunes_old_state_and_orphaned_temporaries(tmp_path: Path) -> None:
+    from datetime import datetime, timedelta
+
+    from radiosilence.service import Clock, Service
+    from radiosilence.settings import load_settings
+    from radiosilence.wiring import open_engine
+
+    config, _ = make_demo(tmp_path / "demo")
+    settings = load_settings(config)
+    engine = open_engine(settings)
+    story = datetime.fromisoformat(STORY_NOW)
+    engine.cycle(story)
+    drafted = {k for k, a in engine.store.actions().items() if a.status == "drafted"}
+    orphan = settings.feed.path.parent / ".radiosilence.ics.x1.tmp"
+    orphan.write_bytes(b"half a feed")
+    os.utime(orphan, (time.time() - 7200,) * 2)
+    # A year later every mail and event is older than twice the recruiting window.
+    service = Service(config, settings, engine, Clock(story + timedelta(days=365)), serve=False)
+    service.housekeeping()
+    assert engine.store.messages() == [] and engine.store.events() == []
+    # Drafts that still exist stay recorded: forgetting them could let a second one appear.
+    assert {k for k, a in engine.store.actions().items() if a.status == "drafted"} == drafted
+    assert not orphan.exists()
+    engine.store.close()
