@@ -88,6 +88,8 @@ class Engine:
         self.calendar = calendar
         self.sink = sink
         self.cycle_time = cycle_time or CycleTime()
+        # Labels depend only on a stored message, which never changes: computed once each.
+        self._labels: dict[str, Classification | None] = {}
         self.user = frozenset(settings.user.addresses)
         self.templates = template_environment(settings.drafts.templates_dir)
         # Called now and then during long work, so a watchdog can tell slow from stuck.
@@ -222,6 +224,11 @@ class Engine:
 
     def classify(self, mail: Mail) -> Classification | None:
         """The label of one employer mail; None (and a log line) if it cannot be read."""
+        if mail.id not in self._labels:
+            self._labels[mail.id] = self._classify(mail)
+        return self._labels[mail.id]
+
+    def _classify(self, mail: Mail) -> Classification | None:
         local = mail.date.astimezone(self.settings.user.timezone).date()
         try:
             return classify(mail.subject, mail.body, mail.headers, mail.sender.email, local)
