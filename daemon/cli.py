@@ -161,10 +161,16 @@ def _setup(args: argparse.Namespace) -> tuple[Settings, Engine, datetime]:
 
 
 def _load(args: argparse.Namespace) -> Settings:
-    """The settings, with the log level they ask for (unless -v asked for everything)."""
+    """The settings, with the log level they ask for (unless -v asked for everything).
+
+    A one-shot command prints what it did itself, so its INFO lines would only repeat it:
+    it logs warnings and worse, or everything when the config says debug. The service
+    (`run`, `serve`) sets the configured level as it is.
+    """
     settings = load_settings(args.config)
     if not args.verbose:
-        logging.getLogger().setLevel(settings.logging.level.upper())
+        level = settings.logging.level
+        logging.getLogger().setLevel("WARNING" if level == "info" else level.upper())
     return settings
 
 
