@@ -7,12 +7,21 @@ translated once, inside the connector, into the exceptions below.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from email.parser import BytesHeaderParser
 
 from radiosilence.model import Changes
 
 DRAFT_KEY_HEADER = "X-Radiosilence-Key"
+_FOLD = re.compile(r"\r?\n(?=[ \t])")  # RFC 5322 2.2.3: unfolding removes the CRLF only
+
+
+def draft_key(raw: bytes) -> str:
+    """The value of our key header in `raw` (only the headers are parsed), or ''."""
+    value = BytesHeaderParser().parsebytes(raw).get(DRAFT_KEY_HEADER)
+    return _FOLD.sub("", str(value)).strip() if value is not None else ""
 
 
 class ConnectorError(Exception):

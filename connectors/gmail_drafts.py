@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from typing import Any
 
-from radiosilence.connectors.base import DRAFT_KEY_HEADER, DraftSink, NotFound, StoredDraft
+from radiosilence.connectors.base import (
+    DRAFT_KEY_HEADER,
+    DraftSink,
+    NotFound,
+    StoredDraft,
+    draft_key,
+)
 from radiosilence.connectors.google_api import Caller
 
 log = logging.getLogger(__name__)
@@ -113,7 +119,7 @@ class GmailDraftSink(DraftSink):
         lost answer may hide a success, which the next cycle's find(key) adopts. Raises
         ValueError when `raw` lacks our key header with `key`.
         """
-        if _key_of(raw) != key:
+        if draft_key(raw) != key:
             raise ValueError(f"draft does not carry {DRAFT_KEY_HEADER} with the key given")
         thread = thread_hint
         if thread_hint:
@@ -210,7 +216,7 @@ class GmailDraftSink(DraftSink):
         message = draft["message"]
         text = message.get("raw", "")
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        key = _key_of(raw)
+        key = draft_key(raw)
         order = (int(message.get("internalDate") or 0), 0)
         known = self._known.setdefault(message["id"], _Known(key, order))
         known.raw = raw
@@ -278,12 +284,6 @@ def _with_threading(raw: bytes, parent: str, references: list[str]) -> bytes:
 
 def _headers(raw: bytes) -> Any:
     return BytesHeaderParser().parsebytes(raw)
-
-
-def _key_of(raw: bytes) -> str:
-    """The value of our key header in `raw` (headers only are parsed), or ''."""
-    value = _headers(raw).get(DRAFT_KEY_HEADER)
-    return _unfold(str(value)) if value is not None else ""
 
 
 def _unfold(value: str) -> str:

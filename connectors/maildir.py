@@ -24,7 +24,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from datetime import UTC, datetime
-from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import TypeVar
 
@@ -35,6 +34,7 @@ from radiosilence.connectors.base import (
     MailSource,
     StoredDraft,
     Unavailable,
+    draft_key,
 )
 from radiosilence.fsutil import PRIVATE_FILE, ensure_private_dir
 from radiosilence.model import Changes, RawItem, same_folder
@@ -59,7 +59,6 @@ _MB = 1024 * 1024
 _HEADER_LIMIT = 256 * 1024  # bytes of headers read looking for our key
 _ATTEMPTS = 3  # a client renaming drafts while we look: scan again this often
 _NAME_TIME = re.compile(r"^(\d+)(?:\.M(\d+))?")
-_FOLD = re.compile(r"\r?\n(?=[ \t])")  # RFC 5322 2.2.3: unfolding removes the CRLF only
 _counter = itertools.count()  # per process, shared by all sinks: part of the unique name
 
 
@@ -261,7 +260,7 @@ class MaildirDraftSink(DraftSink):
             thread_hint: str = "") -> str:
         """Write `raw` as a new draft (flag D, in cur/), then remove `replace`; return its ref.
         Raises ValueError when `raw` lacks our key header with `key`, Unavailable on errors."""
-        if _key_of(raw) != key:
+        if draft_key(raw) != key:
             raise ValueError(f"draft does not carry {DRAFT_KEY_HEADER} with the key given")
         # tries=1: creating a draft is never retried blindly (it may exist after an error).
         ref = _guarded(self.root, lambda: _deliver(self._folder_for_writing(), raw), tries=1)
@@ -281,7 +280,7 @@ class MaildirDraftSink(DraftSink):
         if not key:  # a user's own draft has no key and is never ours
             return []
         matches = sorted((_age(unique, path), unique, path) for unique, path in self._drafts()
-                         if _key_of(_head(path)) == key)
+                         if draft_key(_head(path)) == key)
         found = (_load_or_none(unique, path) for _, unique, path in matches)
         return [draft for draft in found if draft is not None]
 
@@ -385,19 +384,13 @@ def _load_or_none(ref: str, path: Path | None) -> StoredDraft | None:
     if path is None:
         return None
     raw = path.read_bytes()
-    return StoredDraft(ref=ref, key=_key_of(raw), raw=raw)
+    return StoredDraft(ref=ref, key=draft_key(raw), raw=raw)
 
 
 def _head(path: Path) -> bytes:
     """Return the start of the file `path`, enough for the headers; the body is not read."""
     with open(path, "rb") as handle:
         return handle.read(_HEADER_LIMIT)
-
-
-def _key_of(raw: bytes) -> str:
-    """Return the value of our key header in `raw` (headers only are parsed), or ''."""
-    value = BytesHeaderParser().parsebytes(raw).get(DRAFT_KEY_HEADER)
-    return _FOLD.sub("", str(value)).strip() if value is not None else ""
 
 
 def _guarded(root: Path, action: Callable[[], T], tries: int = _ATTEMPTS) -> T:
