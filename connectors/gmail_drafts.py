@@ -29,6 +29,7 @@ from radiosilence.connectors.base import (
     draft_key,
 )
 from radiosilence.connectors.google_api import Caller
+from radiosilence.drafts import strip_reply_prefixes
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,6 @@ PAGE_SIZE = 500  # drafts.list maxResults ceiling
 _FOLD = re.compile(r"\r?\n(?=[ \t])")  # RFC 5322 2.2.3: unfolding removes the CRLF only
 _MSGID = re.compile(r"<[^<>\s]+>")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
-_REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|antw|fwd?|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
 _THREADING = (b"in-reply-to", b"references")
 _written = itertools.count()  # order of the drafts this process wrote
 
@@ -296,5 +296,5 @@ def _subject(raw: bytes) -> str:
 
 def _topic(subject: str) -> str:
     """A subject without reply prefixes, as Gmail compares them for threading."""
-    return " ".join(_REPLY_PREFIX.sub("", _unfold(subject)).split()).casefold()
+    return " ".join(strip_reply_prefixes(_unfold(subject)).split()).casefold()
 

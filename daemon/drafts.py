@@ -89,7 +89,12 @@ def build_draft(followup: FollowUp, sender: Address, subject: str, body: str,
 
 def reply_subject(subject: str) -> str:
     """'Re: ' once, whatever prefixes the subject already carries."""
-    return "Re: " + (_REPLY_PREFIX.sub("", subject).strip() or subject.strip())
+    return "Re: " + (strip_reply_prefixes(subject) or subject.strip())
+
+
+def strip_reply_prefixes(subject: str) -> str:
+    """The subject without its 'Re:', 'Fwd:', 'AW:' ... prefixes, however many."""
+    return _REPLY_PREFIX.sub("", subject).strip()
 
 
 def draft_message_id(key: str) -> str:
