@@ -8,13 +8,12 @@ Within one employer, a mail belongs to the latest round that started before it.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from radiosilence import domains
-from radiosilence.interviews import company_key
+from radiosilence.interviews import company_key, norm_name
 from radiosilence.model import Address, Interview, Mail, ThreadRef
 
 
@@ -98,7 +97,7 @@ def _employers(interviews: list[Interview], user: frozenset[str]) -> dict[str, _
                   and not domains.is_relay(p.rpartition("@")[2]) and not domains.is_noreply(p)}
         result[key] = _Employer(
             key=key, people=frozenset(people), domain=group[0].company_domain,
-            name=_norm(group[0].company),
+            name=norm_name(group[0].company),
             threads=frozenset(t for i in group for t in i.invite_threads),
         )
     return result
@@ -134,7 +133,7 @@ class _Index:
             for i in range(len(labels) - 1):  # the company domain or any subdomain of it
                 found |= self.by_domain.get(".".join(labels[i:]), set())
             if domains.is_relay(domain):  # an ATS writing for a company it names
-                text = _norm(address.name) + " " + _norm(mail.subject)
+                text = norm_name(address.name) + " " + norm_name(mail.subject)
                 found |= {key for name, key in self.names if name in text}
         return found
 
@@ -146,10 +145,6 @@ def _round_for(rounds: list[Interview], mail: Mail) -> Interview:
         if interview.start <= mail.date:
             chosen = interview
     return chosen
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def contact_for(interview: Interview, mails: list[Mail], automatic: set[str]) -> Address | None:

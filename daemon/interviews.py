@@ -214,7 +214,7 @@ def _registered(domain: str) -> str:
 def _company_name(company_domain: str, texts: list[str], sender_names: list[str]) -> str:
     """The employer's name as people write it: 'Lumen Labs', not 'lumenlabs.example'."""
     if company_domain:
-        core = _norm(domains.company_from_domain(company_domain))
+        core = norm_name(domains.company_from_domain(company_domain))
         for text in texts:
             if spelled := _find_spelling(text, core):
                 return spelled
@@ -228,9 +228,9 @@ def _company_name(company_domain: str, texts: list[str], sender_names: list[str]
 
 def _names_the_tool(name: str, domain: str) -> bool:
     """"GoodTime" or "Greenhouse Scheduling" writing from their own domain name themselves."""
-    first = _norm(name.split()[0]) if name.split() else ""
+    first = norm_name(name.split()[0]) if name.split() else ""
     # "greenhouse-mail.io" is Greenhouse too, hence a prefix rather than equality.
-    return len(first) >= 4 and _norm(domains.company_from_domain(domain)).startswith(first)
+    return len(first) >= 4 and norm_name(domains.company_from_domain(domain)).startswith(first)
 
 
 _SIGNED = re.compile(
@@ -260,12 +260,13 @@ def _find_spelling(text: str, core: str) -> str:
     for size in (1, 2, 3):
         for start in range(len(words) - size + 1):
             phrase = " ".join(words[start:start + size]).strip(".")
-            if _norm(phrase) == core:
+            if norm_name(phrase) == core:
                 return phrase
     return ""
 
 
-def _norm(text: str) -> str:
+def norm_name(text: str) -> str:
+    """A name reduced for comparing: 'Lumen Labs' and 'lumenlabs' are the same."""
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
@@ -277,7 +278,7 @@ def _without_company(role: str, company: str) -> str:
 
 
 def company_key(interview: Interview) -> str:
-    return interview.company_domain or _norm(interview.company) or interview.id
+    return interview.company_domain or norm_name(interview.company) or interview.id
 
 
 def find_role(texts: Iterable[str]) -> str:
