@@ -95,21 +95,6 @@ def _without_sign_off(lines: list[str]) -> list[str]:
     return lines
 
 
-def is_auto_reply(headers: Mapping[str, str], subject: str, text: str) -> tuple[bool, str]:
-    """Whether the mail is an automatic answer, and the header or words that say so.
-
-    `text` is the new text of the mail (`strip_quoted`); the body alone counts only when it
-    greets nobody by name, since a person may mention being away in a real reply.
-    """
-    if why := _auto_header(headers):
-        return True, why
-    if match := AUTO_SUBJECT.search(fold(subject)):
-        return True, f"subject: {subject[match.start():match.end()].strip()}"
-    if not PERSONAL_GREETING.match(text) and (match := AUTO_BODY.search(fold(_flat(text)))):
-        return True, f"text: {_flat(text)[match.start():match.end()]}"
-    return False, ""
-
-
 def _auto_header(headers: Mapping[str, str]) -> str:
     for name, pattern in AUTO_HEADERS:
         value = headers.get(name, "")
