@@ -18,7 +18,7 @@ from datetime import date, datetime
 from email.utils import parseaddr
 from pathlib import Path
 
-from radiosilence.classify import classify
+from radiosilence.understand.classify.classifier import classify
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus" / "messages.jsonl"
 

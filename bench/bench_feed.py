@@ -21,14 +21,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from radiosilence.server import FeedServer, load_or_create_token
+from radiosilence.publish.server import FeedServer, load_or_create_token
 
 MAX_REQUESTS = 100_000
 
 
 def demo_feed(root: Path) -> Path:
     target = root / "demo"
-    subprocess.run([sys.executable, "-m", "radiosilence.cli", "demo", "--dir", str(target)],
+    subprocess.run([sys.executable, "-m", "radiosilence", "demo", "--dir", str(target)],
                    check=True, capture_output=True, timeout=300)
     return target / "feed" / "radiosilence.ics"
 

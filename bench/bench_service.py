@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from radiosilence.demo import DEMO_NOW, prepare
+from radiosilence.cli.demo import DEMO_NOW, prepare
 
 
 def _free_port() -> int:
@@ -93,7 +93,7 @@ def main() -> None:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
             sock.bind(str(notify_path))
             process = subprocess.Popen(
-                [sys.executable, "-m", "radiosilence.cli", "--config", str(config), "run",
+                [sys.executable, "-m", "radiosilence", "--config", str(config), "run",
                  "--now", DEMO_NOW],
                 env={**os.environ, "NOTIFY_SOCKET": str(notify_path)},
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

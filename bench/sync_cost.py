@@ -27,9 +27,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.google_emulator
 
-from radiosilence.connectors.gcal import GoogleCalendarSource  # noqa: E402
-from radiosilence.connectors.gmail import GmailMailSource  # noqa: E402
-from radiosilence.connectors.google_api import Caller, GoogleConfig, build_service  # noqa: E402
+from radiosilence.connectors.google.api import Caller, GoogleConfig, build_service  # noqa: E402
+from radiosilence.connectors.google.calendar import GoogleCalendarSource  # noqa: E402
+from radiosilence.connectors.google.gmail_source import GmailMailSource  # noqa: E402
 from tests.google_emulator import Emulator  # noqa: E402
 
 NOW = datetime(2026, 3, 18, 17, 0, tzinfo=UTC)
@@ -171,7 +171,7 @@ def main() -> None:
         rows = []
         with Run(emu, "ours: first scan") as first:
             cal_changes = cal.changes(None)
-            from radiosilence.ics import parse_calendar
+            from radiosilence.parse.calendar import parse_calendar
 
             for item in cal_changes.items:
                 for event in parse_calendar(item.data, source="calendar", source_ref=item.ref,

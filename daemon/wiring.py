@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from radiosilence import domains
-from radiosilence.auth import token_path
+from radiosilence.cli.auth import token_path
+from radiosilence.config.settings import ConfigError, Settings, default_config_path
 from radiosilence.connectors.base import CalendarSource, DraftSink, MailSource
-from radiosilence.pipeline import CycleTime, Engine
-from radiosilence.settings import ConfigError, Settings, default_config_path
+from radiosilence.engine import CycleTime, Engine
 from radiosilence.store import Store
+from radiosilence.understand import senders
 
 
 def open_engine(settings: Settings) -> Engine:
@@ -35,14 +35,14 @@ def open_engine(settings: Settings) -> Engine:
 def _mail_source(settings: Settings, store: Store, google: _Google | None,
                  clock: CycleTime) -> MailSource:
     if google is not None and settings.sources.mail == "gmail":
-        from radiosilence.connectors.gmail import GmailMailSource
+        from radiosilence.connectors.google.gmail_source import GmailMailSource
 
         return GmailMailSource(
             google.service("gmail", "v1"), google.caller, google.batch_uri("gmail/v1"),
             settings.policy.recruiting_window_days, known_domains(store, settings),
             max_bytes=settings.sources.max_message_mb * 1024 * 1024, clock=clock,
         )
-    from radiosilence.connectors.maildir import MaildirSource
+    from radiosilence.connectors.local.maildir import MaildirSource
 
     maildir = settings.maildir
     return MaildirSource(maildir.path, maildir.skip_folders, maildir.drafts_folder,
@@ -52,23 +52,23 @@ def _mail_source(settings: Settings, store: Store, google: _Google | None,
 def _calendar_source(settings: Settings, google: _Google | None,
                      clock: CycleTime) -> CalendarSource:
     if google is not None and settings.sources.calendar == "google":
-        from radiosilence.connectors.gcal import GoogleCalendarSource
+        from radiosilence.connectors.google.calendar import GoogleCalendarSource
 
         return GoogleCalendarSource(
             google.service("calendar", "v3"), google.caller, settings.google.calendars,
             settings.policy.recruiting_window_days, clock,
         )
-    from radiosilence.connectors.vdir import VdirCalendarSource
+    from radiosilence.connectors.local.vdir import VdirCalendarSource
 
     return VdirCalendarSource(settings.vdir.path)
 
 
 def _draft_sink(settings: Settings, google: _Google | None) -> DraftSink:
     if google is not None and settings.sources.mail == "gmail":
-        from radiosilence.connectors.gmail import GmailDraftSink
+        from radiosilence.connectors.google.gmail_drafts import GmailDraftSink
 
         return GmailDraftSink(google.service("gmail", "v1"), google.caller)
-    from radiosilence.connectors.maildir import MaildirDraftSink
+    from radiosilence.connectors.local.maildir import MaildirDraftSink
 
     return MaildirDraftSink(settings.maildir.path, settings.maildir.drafts_folder)
 
@@ -83,7 +83,7 @@ def known_domains(store: Store, settings: Settings) -> Callable[[], Iterable[str
             people = [*event.attendees, *([event.organizer] if event.organizer else [])]
             for person in people:
                 domain = person.email.rpartition("@")[2]
-                if domain not in own and domains.is_company_domain(domain):
+                if domain not in own and senders.is_company_domain(domain):
                     found.add(domain)
         return sorted(found)
 
@@ -94,7 +94,7 @@ class _Google:
     """One set of credentials, one caller (one quota budget) for Gmail and Calendar."""
 
     def __init__(self, settings: Settings) -> None:
-        from radiosilence.connectors.google_api import Caller, GoogleConfig, load_credentials
+        from radiosilence.connectors.google.api import Caller, GoogleConfig, load_credentials
 
         self.config = GoogleConfig(
             endpoint=settings.google.api_endpoint, anonymous=settings.google.anonymous,
@@ -105,7 +105,7 @@ class _Google:
         self._services: dict[str, Any] = {}
 
     def service(self, api: str, version: str) -> Any:
-        from radiosilence.connectors.google_api import build_service
+        from radiosilence.connectors.google.api import build_service
 
         if api not in self._services:
             self._services[api] = build_service(api, version, self.config, self.credentials)

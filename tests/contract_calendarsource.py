@@ -16,8 +16,8 @@ from datetime import UTC
 import pytest
 
 from radiosilence.connectors.base import CalendarSource, CursorExpired
-from radiosilence.ics import parse_calendar
 from radiosilence.model import CalEvent, Changes
+from radiosilence.parse.calendar import parse_calendar
 
 SourceFactory = Callable[[], CalendarSource]
 UIDS = ("interview-a1@example.com", "interview-b2@example.com", "lunch-c3@example.com")

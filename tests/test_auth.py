@@ -49,7 +49,7 @@ def test_auth_stores_a_private_token(tmp_path: Path) -> None:
         env = {**os.environ, "OAUTHLIB_INSECURE_TRANSPORT": "1",
                "OAUTHLIB_RELAX_TOKEN_SCOPE": "1", "PYTHONUNBUFFERED": "1"}
         process = subprocess.Popen(
-            [sys.executable, "-m", "radiosilence.cli", "--config", str(config), "auth"],
+            [sys.executable, "-m", "radiosilence", "--config", str(config), "auth"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         try:
             assert process.stdout is not None
@@ -80,7 +80,7 @@ def test_auth_stores_a_private_token(tmp_path: Path) -> None:
 
 def test_auth_without_a_client_file_says_what_to_do(tmp_path: Path) -> None:
     config = _config(tmp_path, None, _free_port())
-    done = subprocess.run([sys.executable, "-m", "radiosilence.cli", "--config", str(config),
+    done = subprocess.run([sys.executable, "-m", "radiosilence", "--config", str(config),
                            "auth"], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from radiosilence.classify import classify
 from radiosilence.model import Category, Classification
-from radiosilence.timeframe import employer_timeframe, return_date
+from radiosilence.understand.classify.classifier import classify
+from radiosilence.understand.classify.timeframe import employer_timeframe, return_date
 
 CORPUS = Path(__file__).parent / "corpus" / "messages.jsonl"
 SPLITS = ("tune", "holdout", "all")

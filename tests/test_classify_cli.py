@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from radiosilence.classify_cli import add_classify_command, classify_line, classify_lines
+from radiosilence.cli.classify import add_classify_command, classify_line, classify_lines
 
 UTC = ZoneInfo("UTC")
 
@@ -141,7 +141,7 @@ def test_classify_lines_counts_failures() -> None:
 
 def test_the_installed_command(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "radiosilence.cli", "classify", "--timezone", "UTC"],
+        [sys.executable, "-m", "radiosilence", "classify", "--timezone", "UTC"],
         input=lines(REJECTION, "oops", AWAY), capture_output=True, text=True, timeout=60,
         cwd=tmp_path)
     outputs = [json.loads(line) for line in done.stdout.splitlines()]

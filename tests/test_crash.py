@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from radiosilence.demo import prepare
+from radiosilence.cli.demo import prepare
 
 NOW = "2026-03-18T17:00:00+00:00"
 LATER = "2026-03-26T10:00:00+00:00"  # the Brightloom thank-yous have expired by then
@@ -41,9 +41,9 @@ import os
 import sys
 from pathlib import Path
 
-from radiosilence.cli import open_engine, parse_now
+from radiosilence.cli.main import open_engine, parse_now
 from radiosilence.connectors.base import DraftSink
-from radiosilence.settings import load_settings
+from radiosilence.config.settings import load_settings
 
 
 class DieAfterPuts(DraftSink):
@@ -101,7 +101,7 @@ def run(*argv: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 def cli(config: Path, *args: str) -> str:
-    done = run("-m", "radiosilence.cli", "--config", config, *args)
+    done = run("-m", "radiosilence", "--config", config, *args)
     assert done.returncode == 0, f"{args}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
     return done.stdout
 

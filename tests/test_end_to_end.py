@@ -33,8 +33,8 @@ import vobject
 
 import radiosilence
 import radiosilence.connectors
-from radiosilence.demo import DEMO_NOW, prepare
-from radiosilence.feed import feed_uid
+from radiosilence.cli.demo import DEMO_NOW, prepare
+from radiosilence.publish.feed import feed_uid
 
 NOW = "2026-03-18T17:00:00+00:00"
 LONDON = ZoneInfo("Europe/London")
@@ -67,7 +67,7 @@ HARBORVIEW_RECRUITER = "owen.pritchard@harborview.example"
 
 def run_cli(*args: str | Path, config: Path | None = None) -> subprocess.CompletedProcess[str]:
     """`radiosilence [--config C] ARGS` in a fresh interpreter; never raises on exit codes."""
-    argv = [sys.executable, "-m", "radiosilence.cli"]
+    argv = [sys.executable, "-m", "radiosilence"]
     if config is not None:
         argv += ["--config", str(config)]
     argv += [str(a) for a in args]

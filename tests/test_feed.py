@@ -12,7 +12,7 @@ import pytest
 import vobject
 from icalendar import Calendar, Event
 
-from radiosilence.feed import (
+from radiosilence.publish.feed import (
     UID_NAMESPACE,
     FeedOptions,
     FeedRecord,

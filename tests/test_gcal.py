@@ -28,11 +28,11 @@ from radiosilence.connectors.base import (
     CursorExpired,
     Unavailable,
 )
-from radiosilence.connectors.gcal import GoogleCalendarSource, to_ical
-from radiosilence.connectors.google_api import Caller, GoogleConfig, build_service
-from radiosilence.connectors.vdir import CTIME_SLACK_NS, VdirCalendarSource
-from radiosilence.ics import parse_calendar
+from radiosilence.connectors.google.api import Caller, GoogleConfig, build_service
+from radiosilence.connectors.google.calendar import GoogleCalendarSource, to_ical
+from radiosilence.connectors.local.vdir import CTIME_SLACK_NS, VdirCalendarSource
 from radiosilence.model import Attendee, CalEvent, Changes
+from radiosilence.parse.calendar import parse_calendar
 from tests.contract_calendarsource import (
     CalendarBackend,
     CalendarSourceContract,
@@ -469,7 +469,7 @@ def test_broken_events_are_skipped_with_one_log_line(google: Google,
                    {"email": "grace@acme.example", "responseStatus": "maybe"}]))
     unreadable = google.emu.calendar.add_event("primary", timed(
         NOW + timedelta(days=2), recurringEventId="m", originalStartTime={"dateTime": "soon"}))
-    caplog.set_level(logging.INFO, logger="radiosilence.connectors.gcal")
+    caplog.set_level(logging.INFO, logger="radiosilence.connectors.google.calendar")
     changes = google.source().changes(None)
     [event] = parsed(changes).values()
     assert event.summary == "Odd but usable" and event.organizer is None

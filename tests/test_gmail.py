@@ -18,20 +18,21 @@ from typing import Any
 
 import pytest
 
+from radiosilence.apply.drafts import build_draft, content_hash
 from radiosilence.connectors.base import (
     AuthNeeded,
     CursorExpired,
     MailSource,
     Unavailable,
 )
-from radiosilence.connectors.gmail import GmailDraftSink, GmailMailSource
-from radiosilence.connectors.google_api import (
+from radiosilence.connectors.google.api import (
     Caller,
     GoogleConfig,
     build_service,
     load_credentials,
 )
-from radiosilence.drafts import build_draft, content_hash
+from radiosilence.connectors.google.gmail_drafts import GmailDraftSink
+from radiosilence.connectors.google.gmail_source import GmailMailSource
 from radiosilence.model import Address, Changes, FollowUp, Kind, ThreadRef
 from tests.contract_draftsink import KEY, DraftSinkContract, SinkFactory, body_of, make_draft
 from tests.contract_mailsource import MailSourceContract

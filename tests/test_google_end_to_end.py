@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from radiosilence.demo import DEMO_NOW, prepare
-from radiosilence.pipeline import CycleReport
-from radiosilence.settings import load_settings
+from radiosilence.cli.demo import DEMO_NOW, prepare
+from radiosilence.config.settings import load_settings
+from radiosilence.engine import CycleReport
 from radiosilence.wiring import open_engine
 from tests.google_emulator import Emulator
 
@@ -173,7 +173,7 @@ def test_a_revoked_token_stops_with_one_line(emulator: Emulator, tmp_path: Path)
     (tmp_path / "google.toml").write_text(config, encoding="utf-8")
     emulator.revoke_token()
     done = subprocess.run(
-        [sys.executable, "-m", "radiosilence.cli", "--config", str(tmp_path / "google.toml"),
+        [sys.executable, "-m", "radiosilence", "--config", str(tmp_path / "google.toml"),
          "scan", "--now", DEMO_NOW], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 3, done.stderr
     assert done.stderr.strip().splitlines() == [

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from radiosilence.connectors.base import CursorExpired, Unavailable
-from radiosilence.connectors.maildir import MaildirDraftSink, MaildirSource, split_info
-from radiosilence.connectors.vdir import VdirCalendarSource
+from radiosilence.connectors.local.maildir import MaildirDraftSink, MaildirSource, split_info
+from radiosilence.connectors.local.vdir import VdirCalendarSource
 from radiosilence.model import Changes
 from tests.contract_draftsink import KEY, DraftSinkContract, SinkFactory, body_of, make_draft
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from radiosilence.connectors.base import MailSource
-from radiosilence.connectors.maildir import CTIME_SLACK_NS, MaildirSource
+from radiosilence.connectors.local.maildir import CTIME_SLACK_NS, MaildirSource
 from tests.contract_mailsource import MailSourceContract
 
 _names = itertools.count(1)

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from radiosilence.ics import ParseError, parse_calendar
-from radiosilence.mime import html_to_text, parse_mail
 from radiosilence.model import CalEvent, Mail, RawItem
+from radiosilence.parse.calendar import ParseError, parse_calendar
+from radiosilence.parse.mail import html_to_text, parse_mail
 
 TZ = ZoneInfo("Europe/Berlin")
 RECEIVED = datetime(2025, 3, 4, 8, 0, tzinfo=UTC)
@@ -193,7 +193,7 @@ def test_events_without_uid_or_dtstart_are_skipped_and_logged(
     data = ics("SUMMARY:Secret salary talk", "DTSTART:20250310T140000Z")
     data += ics("UID:x@example.net", "SUMMARY:Secret salary talk")
     data += ics(*BASIC)
-    with caplog.at_level(logging.INFO, logger="radiosilence.ics"):
+    with caplog.at_level(logging.INFO, logger="radiosilence.parse.calendar"):
         events = parse_calendar(data, source="calendar", source_ref="a.ics", default_tz=TZ)
     assert [e.uid for e in events] == ["iv-1@ats.example.net"]
     assert len(caplog.records) == 2

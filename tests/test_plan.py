@@ -25,7 +25,7 @@ from radiosilence.model import (
     State,
     Timeframe,
 )
-from radiosilence.plan import PlanPolicy, Timeline, next_slot, plan, plan_interview
+from radiosilence.plan.followups import PlanPolicy, Timeline, next_slot, plan, plan_interview
 
 LONDON = ZoneInfo("Europe/London")
 ME = "sam.seeker@example.org"

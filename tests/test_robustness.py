@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from radiosilence.ics import ParseError, parse_calendar
-from radiosilence.mime import parse_mail
 from radiosilence.model import CalEvent, Mail, RawItem
+from radiosilence.parse.calendar import ParseError, parse_calendar
+from radiosilence.parse.mail import parse_mail
 
 TZ = ZoneInfo("Europe/Berlin")
 RECEIVED = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)

@@ -32,16 +32,16 @@ import icalendar
 import pytest
 import vobject
 
-from radiosilence import server as server_module
-from radiosilence.feed import FeedOptions, Reminder, render_feed, write_feed
+from radiosilence.config.settings import FeedSettings
 from radiosilence.fsutil import atomic_write
-from radiosilence.server import (
+from radiosilence.publish import server as server_module
+from radiosilence.publish.feed import FeedOptions, Reminder, render_feed, write_feed
+from radiosilence.publish.server import (
     FeedServer,
     feed_urls,
     load_or_create_token,
     subscribe_help,
 )
-from radiosilence.settings import FeedSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 JS_DIR = ROOT / "tests" / "js"
@@ -70,7 +70,7 @@ def demo_feed(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """The feed `radiosilence demo` writes, by running the real CLI once."""
     target = tmp_path_factory.mktemp("demo") / "run"
     result = subprocess.run(
-        [sys.executable, "-m", "radiosilence.cli", "demo", "--dir", str(target)],
+        [sys.executable, "-m", "radiosilence", "demo", "--dir", str(target)],
         capture_output=True, text=True, encoding="utf-8", timeout=180, check=False,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"})
     assert result.returncode == 0, result.stderr
@@ -353,7 +353,7 @@ def test_corrupt_token_file_is_replaced(tmp_path: Path, caplog: pytest.LogCaptur
                                         content: bytes) -> None:
     path = tmp_path / "feed-token"
     atomic_write(path, content)
-    with caplog.at_level(logging.WARNING, logger="radiosilence.server"):
+    with caplog.at_level(logging.WARNING, logger="radiosilence.publish.server"):
         token = load_or_create_token(tmp_path)
     assert len(token) >= 43 and path.read_text().strip() == token
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -382,7 +382,7 @@ def test_bad_token_is_refused() -> None:
 
 def test_token_is_never_logged(served: Served, caplog: pytest.LogCaptureFixture) -> None:
     near = ("A" if served.token[0] != "A" else "B") + served.token[1:]
-    with caplog.at_level(logging.DEBUG, logger="radiosilence.server"):
+    with caplog.at_level(logging.DEBUG, logger="radiosilence.publish.server"):
         fetch(served, served.feed_path)
         fetch(served, f"/{near}/{FEED}")
         fetch(served, f"/{FEED}?token={served.token}")

@@ -22,7 +22,7 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from radiosilence.demo import DEMO_NOW, prepare
+from radiosilence.cli.demo import DEMO_NOW, prepare
 
 STORY_NOW = DEMO_NOW
 WAIT = 60.0  # the longest any single expectation may take before the test fails
@@ -83,7 +83,7 @@ def start(config: Path, notify: Notifications, *extra: str) -> subprocess.Popen[
            "PYTHONUNBUFFERED": "1"}
     env.pop("WATCHDOG_PID", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "radiosilence.cli", "--config", str(config), "run",
+        [sys.executable, "-m", "radiosilence", "--config", str(config), "run",
          "--now", STORY_NOW, *extra],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
@@ -219,7 +219,7 @@ def test_the_service_serves_notices_and_reacts(tmp_path: Path, notify: Notificat
 
 
 def _iv(uid: str) -> str:
-    from radiosilence.interviews import interview_id
+    from radiosilence.understand.interviews import interview_id
 
     return interview_id(uid)
 
@@ -232,7 +232,7 @@ def test_a_second_instance_says_who_holds_the_lock(tmp_path: Path,
     try:
         notify.wait_for("READY=1")
         second = subprocess.run(
-            [sys.executable, "-m", "radiosilence.cli", "--config", str(config), "run",
+            [sys.executable, "-m", "radiosilence", "--config", str(config), "run",
              "--now", STORY_NOW], capture_output=True, text=True, timeout=WAIT, check=False)
         assert second.returncode == 7, second.stderr
         assert f"pid {first.pid}" in second.stderr
@@ -255,14 +255,14 @@ def test_hard_kills_at_random_points_lose_and_duplicate_nothing(
         process.kill()
         process.wait(timeout=WAIT)
     final = subprocess.run(
-        [sys.executable, "-m", "radiosilence.cli", "--config", str(config), "scan", "--now",
+        [sys.executable, "-m", "radiosilence", "--config", str(config), "scan", "--now",
          STORY_NOW], capture_output=True, text=True, timeout=WAIT, check=False)
     assert final.returncode == 0, final.stderr
     keys = draft_keys(root)
     assert keys and all(count == 1 for count in keys.values()), keys
     fresh = tmp_path / "fresh"
     fresh_config = prepare(fresh)
-    subprocess.run([sys.executable, "-m", "radiosilence.cli", "--config", str(fresh_config),
+    subprocess.run([sys.executable, "-m", "radiosilence", "--config", str(fresh_config),
                     "scan", "--now", STORY_NOW], check=True, capture_output=True, timeout=WAIT)
     assert set(keys) == set(draft_keys(fresh)), "a follow-up was lost or invented"
     feed = (root / "feed" / "radiosilence.ics").read_bytes()
@@ -287,7 +287,7 @@ def test_a_full_notify_queue_never_freezes_the_service(tmp_path: Path) -> None:
                       encoding="utf-8")
     env = {**os.environ, "NOTIFY_SOCKET": str(path), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "radiosilence.cli", "--config", str(config), "run", "--now",
+        [sys.executable, "-m", "radiosilence", "--config", str(config), "run", "--now",
          STORY_NOW], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     try:
         assert process.stderr is not None
@@ -333,7 +333,7 @@ def test_logs_carry_journald_priorities_when_stderr_is_the_journal(tmp_path: Pat
     env = {**os.environ, "JOURNAL_STREAM": f"{info.st_dev}:{info.st_ino}"}
     env.pop("NOTIFY_SOCKET", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "radiosilence.cli", "--config", str(config), "run", "--now",
+        [sys.executable, "-m", "radiosilence", "--config", str(config), "run", "--now",
          STORY_NOW], env=env, stderr=write_end, stdout=subprocess.DEVNULL)
     os.close(write_end)
     with os.fdopen(read_end, "rb") as stderr:
@@ -349,8 +349,8 @@ def test_logs_carry_journald_priorities_when_stderr_is_the_journal(tmp_path: Pat
 def test_housekeeping_prunes_old_state_and_orphaned_temporaries(tmp_path: Path) -> None:
     from datetime import datetime, timedelta
 
-    from radiosilence.service import Clock, Service
-    from radiosilence.settings import load_settings
+    from radiosilence.config.settings import load_settings
+    from radiosilence.runtime.service import Clock, Service
     from radiosilence.wiring import open_engine
 
     config, _ = make_demo(tmp_path / "demo")

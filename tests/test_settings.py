@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from radiosilence.settings import (
+from radiosilence.config.settings import (
     SECTIONS,
     ConfigError,
     Settings,

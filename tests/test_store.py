@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from radiosilence.cli import open_engine
-from radiosilence.demo import DEMO_NOW, prepare
+from radiosilence.cli.demo import DEMO_NOW, prepare
+from radiosilence.cli.main import open_engine
+from radiosilence.config.settings import load_settings
 from radiosilence.model import Address, Attendee, CalEvent, Mail
-from radiosilence.settings import load_settings
 from radiosilence.store import MIGRATIONS, Action, SchemaError, Store
 
 NOW = datetime(2026, 3, 18, 17, 0, tzinfo=UTC)

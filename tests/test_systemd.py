@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from radiosilence.cli import EXIT_AUTH, EXIT_CONFIG, EXIT_SCHEMA
-from radiosilence.install import (
+from radiosilence.cli.main import EXIT_AUTH, EXIT_CONFIG, EXIT_SCHEMA
+from radiosilence.runtime.install import (
     TEMPLATE_UNIT,
     UNIT,
     InstallProblem,

@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from radiosilence.classify import classify
-from radiosilence.interviews import company_from_signature, find_interviews, score_event
 from radiosilence.model import (
     Address,
     Attendee,
@@ -23,7 +21,9 @@ from radiosilence.model import (
     Mail,
     State,
 )
-from radiosilence.plan import PlanPolicy, Timeline, plan_interview
+from radiosilence.plan.followups import PlanPolicy, Timeline, plan_interview
+from radiosilence.understand.classify.classifier import classify
+from radiosilence.understand.interviews import company_from_signature, find_interviews, score_event
 
 LONDON = ZoneInfo("Europe/London")
 ME = "sam.seeker@example.org"

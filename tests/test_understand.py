@@ -10,18 +10,18 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from radiosilence import domains
-from radiosilence.classify import classify, strip_quoted
-from radiosilence.conversation import link_mails, thread_ids
-from radiosilence.interviews import (
+from radiosilence.model import Address, Attendee, CalEvent, Category, Interview, Mail
+from radiosilence.understand import senders
+from radiosilence.understand.classify.classifier import classify, strip_quoted
+from radiosilence.understand.classify.timeframe import employer_timeframe, return_date
+from radiosilence.understand.interviews import (
     find_interviews,
     interview_id,
     interviewers,
     merge_events,
     score_event,
 )
-from radiosilence.model import Address, Attendee, CalEvent, Category, Interview, Mail
-from radiosilence.timeframe import employer_timeframe, return_date
+from radiosilence.understand.threads import link_mails, thread_ids
 
 ME = "sam.seeker@example.org"
 USER = frozenset({ME})
@@ -430,9 +430,9 @@ def test_free_mail_never_becomes_the_company() -> None:
     assert len(found) == 1
     assert found[0].company_domain == ""
     assert "gmail" not in found[0].company.lower()
-    assert not domains.is_company_domain("gmail.com")
-    assert not domains.is_company_domain("mail.proton.me")
-    assert domains.is_company_domain("lumenlabs.example")
+    assert not senders.is_company_domain("gmail.com")
+    assert not senders.is_company_domain("mail.proton.me")
+    assert senders.is_company_domain("lumenlabs.example")
 
 
 def test_overrides_track_and_ignore() -> None:

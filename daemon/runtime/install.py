@@ -19,7 +19,7 @@ from pathlib import Path
 
 import platformdirs
 
-from .fsutil import atomic_write
+from radiosilence.fsutil import atomic_write
 
 UNIT = "radiosilence.service"
 TEMPLATE_UNIT = "radiosilence@.service"

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from radiosilence.dates import DATE, add_business_days, fold, next_business_day, parse_date
 from radiosilence.model import Timeframe
+from radiosilence.parse.dates import DATE, add_business_days, fold, next_business_day, parse_date
 
 __all__ = ["employer_timeframe", "return_date", "parse_date", "add_business_days",
            "next_business_day"]

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, vCalAddress
 
 from radiosilence.connectors.base import CalendarSource, CursorExpired, NotFound
-from radiosilence.connectors.google_api import Caller
+from radiosilence.connectors.google.api import Caller
 from radiosilence.model import Changes, RawItem
 
 log = logging.getLogger(__name__)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from typing import Any
 
+from radiosilence.apply.drafts import strip_reply_prefixes
 from radiosilence.connectors.base import (
     DRAFT_KEY_HEADER,
     DraftSink,
@@ -28,8 +29,7 @@ from radiosilence.connectors.base import (
     StoredDraft,
     draft_key,
 )
-from radiosilence.connectors.google_api import Caller
-from radiosilence.drafts import strip_reply_prefixes
+from radiosilence.connectors.google.api import Caller
 
 log = logging.getLogger(__name__)
 

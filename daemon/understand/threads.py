@@ -12,9 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from radiosilence import domains
-from radiosilence.interviews import company_key, norm_name
 from radiosilence.model import Address, Interview, Mail, ThreadRef
+from radiosilence.understand import senders
+from radiosilence.understand.interviews import company_key, norm_name
 
 
 def thread_ids(mails: Iterable[Mail]) -> dict[str, str]:
@@ -94,7 +94,7 @@ def _employers(interviews: list[Interview], user: frozenset[str]) -> dict[str, _
         people = {a.email for i in group for a in i.interviewers}
         people |= {i.organizer.email for i in group if i.organizer}
         people = {p for p in people if p not in user
-                  and not domains.is_relay(p.rpartition("@")[2]) and not domains.is_noreply(p)}
+                  and not senders.is_relay(p.rpartition("@")[2]) and not senders.is_noreply(p)}
         result[key] = _Employer(
             key=key, people=frozenset(people), domain=group[0].company_domain,
             name=norm_name(group[0].company),
@@ -126,13 +126,13 @@ class _Index:
         found = set(self.by_thread.get(thread, ()))
         for address in counterparts(mail):
             domain = address.domain
-            if domains.is_job_board(domain):
+            if senders.is_job_board(domain):
                 return found
             found |= self.by_person.get(address.email, set())
             labels = domain.split(".")
             for i in range(len(labels) - 1):  # the company domain or any subdomain of it
                 found |= self.by_domain.get(".".join(labels[i:]), set())
-            if domains.is_relay(domain):  # an ATS writing for a company it names
+            if senders.is_relay(domain):  # an ATS writing for a company it names
                 text = norm_name(address.name) + " " + norm_name(mail.subject)
                 found |= {key for name, key in self.names if name in text}
         return found
@@ -154,10 +154,10 @@ def contact_for(interview: Interview, mails: list[Mail], automatic: set[str]) ->
         if mail.own or mail.id in automatic:
             continue
         for address in (mail.sender, *mail.reply_to):
-            if not domains.is_noreply(address.email) and not domains.is_relay(address.domain):
+            if not senders.is_noreply(address.email) and not senders.is_relay(address.domain):
                 return address
     organizer = interview.organizer
-    if organizer and not domains.is_relay(organizer.domain) and not domains.is_noreply(
+    if organizer and not senders.is_relay(organizer.domain) and not senders.is_noreply(
         organizer.email
     ):
         return organizer

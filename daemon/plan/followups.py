@@ -12,8 +12,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from radiosilence.conversation import contact_for, thread_with
-from radiosilence.dates import add_business_days
 from radiosilence.model import (
     Address,
     Category,
@@ -25,6 +23,8 @@ from radiosilence.model import (
     Mail,
     State,
 )
+from radiosilence.parse.dates import add_business_days
+from radiosilence.understand.threads import contact_for, thread_with
 
 UTC = ZoneInfo("UTC")
 _CLOSING = {Category.REJECTION: State.REJECTED, Category.OFFER: State.OFFER}

@@ -12,8 +12,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 
-from radiosilence import domains
 from radiosilence.model import Address, CalEvent, Interview, Mail
+from radiosilence.understand import senders
 
 _TITLE_WORDS: tuple[tuple[str, float], ...] = (
     (r"\binterview", 0.5), (r"\bscreen(ing)?\b", 0.35), (r"\bon-?site\b", 0.4),
@@ -75,12 +75,12 @@ def score_event(event: CalEvent, user: frozenset[str]) -> tuple[float, tuple[str
         if match := re.search(pattern, title, re.I):
             score -= weight
             evidence.append(f"not an interview: {match.group(0)}")
-    if event.organizer and domains.is_relay(event.organizer.email.rpartition("@")[2]):
+    if event.organizer and senders.is_relay(event.organizer.email.rpartition("@")[2]):
         score += 0.4
         evidence.append(f"organiser is a recruiting tool: {event.organizer.email}")
     user_domains = {address.rpartition("@")[2] for address in user}
     external = [p for p in _people(event) if p.email not in user
-                and domains.is_company_domain(p.email.rpartition("@")[2])
+                and senders.is_company_domain(p.email.rpartition("@")[2])
                 and p.email.rpartition("@")[2] not in user_domains]
     if external:
         score += 0.2
@@ -107,9 +107,9 @@ def score_event(event: CalEvent, user: frozenset[str]) -> tuple[float, tuple[str
 def _internal(event: CalEvent, user: frozenset[str]) -> str:
     """The user's company domain when every other person in `event` shares it, else ''."""
     own = {_registered(a.rpartition("@")[2]) for a in user
-           if domains.is_company_domain(a.rpartition("@")[2])}
+           if senders.is_company_domain(a.rpartition("@")[2])}
     others = [p.email.rpartition("@")[2] for p in _people(event)
-              if p.email not in user and not domains.is_service(p.email.rpartition("@")[2])
+              if p.email not in user and not senders.is_service(p.email.rpartition("@")[2])
               and "resource" not in p.email]
     found = {_registered(d) for d in others}
     return found.pop() if others and len(found) == 1 and found <= own else ""
@@ -142,8 +142,8 @@ def interviewers(event: CalEvent, user: frozenset[str]) -> tuple[Address, ...]:
 def _is_person(email: str, cutype: str, user: frozenset[str]) -> bool:
     domain = email.rpartition("@")[2]
     return (email not in user and cutype.upper() not in _SKIP_CUTYPES
-            and not domains.is_relay(domain) and not domains.is_service(domain)
-            and not domains.is_noreply(email) and not domains.is_role_mailbox(email)
+            and not senders.is_relay(domain) and not senders.is_service(domain)
+            and not senders.is_noreply(email) and not senders.is_role_mailbox(email)
             and "resource" not in domain)
 
 
@@ -177,7 +177,7 @@ def _build(ident: str, event: CalEvent, carriers: list[Mail], user: frozenset[st
     texts = [event.summary] + [m.subject for m in carriers] + [event.description]
     # Only a relay's display name ("Lumen Labs via Greenhouse") names a company; a person
     # writing from free mail ("Jo Founder" at gmail.com) does not.
-    names = [m.sender.name for m in carriers if domains.is_relay(m.sender.domain)
+    names = [m.sender.name for m in carriers if senders.is_relay(m.sender.domain)
              and not _names_the_tool(m.sender.name, m.sender.domain)]
     names += [name for m in carriers if (name := company_from_signature(m.body))]
     company = _company_name(company_domain, texts, names)
@@ -198,7 +198,7 @@ def _company_domain(event: CalEvent, user: frozenset[str]) -> str:
     user_domains = {address.rpartition("@")[2] for address in user}
     counts = Counter(
         _registered(p.email.rpartition("@")[2]) for p in _people(event)
-        if p.email not in user and domains.is_company_domain(p.email.rpartition("@")[2])
+        if p.email not in user and senders.is_company_domain(p.email.rpartition("@")[2])
         and p.email.rpartition("@")[2] not in user_domains
     )
     return counts.most_common(1)[0][0] if counts else ""
@@ -214,11 +214,11 @@ def _registered(domain: str) -> str:
 def _company_name(company_domain: str, texts: list[str], sender_names: list[str]) -> str:
     """The employer's name as people write it: 'Lumen Labs', not 'lumenlabs.example'."""
     if company_domain:
-        core = norm_name(domains.company_from_domain(company_domain))
+        core = norm_name(senders.company_from_domain(company_domain))
         for text in texts:
             if spelled := _find_spelling(text, core):
                 return spelled
-        return domains.company_from_domain(company_domain)
+        return senders.company_from_domain(company_domain)
     for name in sender_names:
         cleaned = _NAME_SUFFIX.sub("", name).strip(" -,")
         if cleaned:
@@ -230,7 +230,7 @@ def _names_the_tool(name: str, domain: str) -> bool:
     """"GoodTime" or "Greenhouse Scheduling" writing from their own domain name themselves."""
     first = norm_name(name.split()[0]) if name.split() else ""
     # "greenhouse-mail.io" is Greenhouse too, hence a prefix rather than equality.
-    return len(first) >= 4 and norm_name(domains.company_from_domain(domain)).startswith(first)
+    return len(first) >= 4 and norm_name(senders.company_from_domain(domain)).startswith(first)
 
 
 _SIGNED = re.compile(

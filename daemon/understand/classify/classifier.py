@@ -15,8 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from radiosilence import domains
-from radiosilence.classify_rules import (
+from radiosilence.model import Category, Classification, Timeframe
+from radiosilence.parse.dates import fold
+from radiosilence.understand import senders
+from radiosilence.understand.classify.rules import (
     CLAUSE_BREAK,
     CONDITION,
     NEGATION,
@@ -25,7 +27,7 @@ from radiosilence.classify_rules import (
     RULES,
     Rule,
 )
-from radiosilence.classify_signals import (
+from radiosilence.understand.classify.signals import (
     ASKS,
     ASSESSMENT_DOMAINS,
     AUTO_BODY,
@@ -37,9 +39,7 @@ from radiosilence.classify_signals import (
     PERSONAL_GREETING,
     SCHEDULER_DOMAINS,
 )
-from radiosilence.dates import fold
-from radiosilence.model import Category, Classification, Timeframe
-from radiosilence.timeframe import MAX_TEXT, employer_timeframe, return_date
+from radiosilence.understand.classify.timeframe import MAX_TEXT, employer_timeframe, return_date
 
 _QUOTE_START = re.compile(
     r"^(?:on\s.{4,250}\swrote:|-{2,}\s*original message\s*-{2,}|-{4,}\s*forwarded message\s*-{4,}"
@@ -140,7 +140,7 @@ def classify(subject: str, body: str, headers: Mapping[str, str], sender: str,
     if match := AUTO_SUBJECT.search(fold(subject)):
         why = f"subject: {subject[match.start():match.end()].strip()}"
         return _auto_reply(text, sent_on, why, 0.95)
-    if domain and domains.is_job_board(domain):
+    if domain and senders.is_job_board(domain):
         return Classification(Category.OTHER, 0.9, (f"sender is a job board: {domain}",))
     board = _score(subject, text, headers, sender.lower())
     if away := _away_note(text, board):
@@ -183,7 +183,7 @@ def _score(subject: str, text: str, headers: Mapping[str, str], sender: str) -> 
     if subject:
         scale = 1.0 if not flat else 0.5 if _REPLY_PREFIX.match(subject) else 0.75
         _apply(board, subject, fold(subject), scale, "subject")
-    relay = bool(domain) and domains.is_relay(domain)
+    relay = bool(domain) and senders.is_relay(domain)
     for name in ("list-unsubscribe", "list-id"):
         if headers.get(name):
             # RFC 2369 / 2919: a mailing list. Relays add it to transactional mail too.

@@ -14,18 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
-from radiosilence import domains
-from radiosilence.apply import Draft, Outcome, apply_drafts
-from radiosilence.classify import classify
+from radiosilence.apply.drafts import build_draft, render_text, template_environment
+from radiosilence.apply.reconcile import Draft, Outcome, apply_drafts
+from radiosilence.config.settings import Settings
 from radiosilence.connectors.base import CalendarSource, CursorExpired, DraftSink, MailSource
-from radiosilence.conversation import counterparts, link_mails, thread_ids
-from radiosilence.drafts import build_draft, render_text, template_environment
-from radiosilence.feed import FeedOptions, FeedRecord, render_feed, write_feed
-from radiosilence.ics import ParseError as IcsError
-from radiosilence.ics import parse_calendar
-from radiosilence.interviews import company_key, find_interviews, interview_id
-from radiosilence.mime import ParseError as MimeError
-from radiosilence.mime import parse_mail
 from radiosilence.model import (
     Address,
     CalEvent,
@@ -36,10 +28,18 @@ from radiosilence.model import (
     Mail,
     RawItem,
 )
-from radiosilence.plan import PlanPolicy, Timeline, plan
-from radiosilence.reminders import reminders_for
-from radiosilence.settings import Settings
+from radiosilence.parse.calendar import ParseError as IcsError
+from radiosilence.parse.calendar import parse_calendar
+from radiosilence.parse.mail import ParseError as MimeError
+from radiosilence.parse.mail import parse_mail
+from radiosilence.plan.followups import PlanPolicy, Timeline, plan
+from radiosilence.publish.feed import FeedOptions, FeedRecord, render_feed, write_feed
+from radiosilence.publish.reminders import reminders_for
 from radiosilence.store import Store
+from radiosilence.understand import senders
+from radiosilence.understand.classify.classifier import classify
+from radiosilence.understand.interviews import company_key, find_interviews, interview_id
+from radiosilence.understand.threads import counterparts, link_mails, thread_ids
 
 log = logging.getLogger(__name__)
 
@@ -319,9 +319,9 @@ def _looks_recruiting(mail: Mail, known: set[str]) -> bool:
     if mail.invites:
         return True
     others = counterparts(mail)
-    if any(domains.is_job_board(a.domain) for a in others):
+    if any(senders.is_job_board(a.domain) for a in others):
         return False
-    if any(a.email in known or domains.is_relay(a.domain) for a in others):
+    if any(a.email in known or senders.is_relay(a.domain) for a in others):
         return True
     text = f"{mail.subject}\n{mail.body[:5000]}".lower()
     return any(word in text for word in _RECRUITING_WORDS)

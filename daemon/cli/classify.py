@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from radiosilence.classify import classify
-from radiosilence.mime import ParseError, parse_mail
 from radiosilence.model import Classification, RawItem
+from radiosilence.parse.mail import ParseError, parse_mail
+from radiosilence.understand.classify.classifier import classify
 
 UTC = ZoneInfo("UTC")
 _TEXT_FIELDS = ("subject", "body", "from", "date")
@@ -171,6 +171,6 @@ def _timezone(name: str) -> ZoneInfo:
 def _config_timezone(config: Path | None) -> tzinfo:
     if config is None:
         return UTC
-    from radiosilence.settings import load_settings  # ConfigError surfaces as one CLI line
+    from radiosilence.config.settings import load_settings  # ConfigError surfaces as one CLI line
 
     return load_settings(config).user.timezone

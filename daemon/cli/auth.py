@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from radiosilence.connectors.google_api import SCOPES, save_credentials
-from radiosilence.settings import ConfigError, Settings
+from radiosilence.config.settings import ConfigError, Settings
+from radiosilence.connectors.google.api import SCOPES, save_credentials
 
 
 def token_path(settings: Settings) -> Path:

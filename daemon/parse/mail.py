@@ -21,8 +21,8 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
 
-from .ics import ParseError, parse_calendar
-from .model import Address, CalEvent, Mail, RawItem, same_folder
+from radiosilence.model import Address, CalEvent, Mail, RawItem, same_folder
+from radiosilence.parse.calendar import ParseError, parse_calendar
 
 __all__ = ["ParseError", "parse_mail", "html_to_text"]
 

@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from .fsutil import PRIVATE_FILE, atomic_write, ensure_private_dir
+from radiosilence.fsutil import PRIVATE_FILE, atomic_write, ensure_private_dir
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from icalendar import Calendar, ComponentFactory, TypesFactory
 from icalendar.parser.ical import CalendarIcalParser
 from icalendar.prop import vBroken
 
-from .model import Attendee, CalEvent
+from radiosilence.model import Attendee, CalEvent
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from radiosilence.apply.drafts import content_hash
 from radiosilence.connectors.base import DraftSink, StoredDraft
-from radiosilence.drafts import content_hash
 from radiosilence.model import FollowUp
 from radiosilence.store import Action, Store
 

@@ -15,22 +15,22 @@ from zoneinfo import ZoneInfo
 
 import platformdirs
 
-from radiosilence.apply import BrakeError
-from radiosilence.classify_cli import add_classify_command
-from radiosilence.connectors.base import AuthNeeded, ConnectorError, Unavailable
-from radiosilence.drafts import TemplateProblem
-from radiosilence.interviews import interview_id, merge_events, score_event
-from radiosilence.logs import configure_logging
-from radiosilence.model import InterviewPlan
-from radiosilence.pipeline import CycleReport, Engine
-from radiosilence.service import AlreadyRunning, run_service, serve_feed
-from radiosilence.settings import (
+from radiosilence.apply.drafts import TemplateProblem
+from radiosilence.apply.reconcile import BrakeError
+from radiosilence.cli.classify import add_classify_command
+from radiosilence.config.settings import (
     ConfigError,
     Settings,
     describe_options,
     load_settings,
 )
+from radiosilence.connectors.base import AuthNeeded, ConnectorError, Unavailable
+from radiosilence.engine import CycleReport, Engine
+from radiosilence.model import InterviewPlan
+from radiosilence.runtime.logs import configure_logging
+from radiosilence.runtime.service import AlreadyRunning, run_service, serve_feed
 from radiosilence.store import SchemaError, Store
+from radiosilence.understand.interviews import interview_id, merge_events, score_event
 from radiosilence.wiring import open_engine
 
 log = logging.getLogger("radiosilence")
@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logs, tracebacks")
     parser.add_argument("--config", type=Path, help="config file (default: the XDG location)")
     sub = parser.add_subparsers(dest="command", required=True)
-    from radiosilence.demo import run_demo  # demo pulls in the bundled sample
+    from radiosilence.cli.demo import run_demo  # demo pulls in the bundled sample
 
     def add(name: str, handler: Any, help_text: str, now: bool = True) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text, description=help_text)
@@ -220,7 +220,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_feed_url(args: argparse.Namespace) -> int:
-    from radiosilence.server import feed_urls, load_or_create_token, subscribe_help
+    from radiosilence.publish.server import feed_urls, load_or_create_token, subscribe_help
 
     settings = _load(args)
     url, webcal = feed_urls(settings.feed.host, settings.feed.port,
@@ -230,7 +230,7 @@ def cmd_feed_url(args: argparse.Namespace) -> int:
 
 
 def cmd_install_service(args: argparse.Namespace) -> int:
-    from radiosilence.install import InstallProblem, install_service, installed_script
+    from radiosilence.runtime.install import InstallProblem, install_service, installed_script
 
     settings = _load(args)
     executable = installed_script()
@@ -253,7 +253,7 @@ def cmd_install_service(args: argparse.Namespace) -> int:
 
 
 def cmd_auth(args: argparse.Namespace) -> int:
-    from radiosilence.auth import authorise
+    from radiosilence.cli.auth import authorise
 
     path = authorise(_load(args))
     print(f"authorised; kept in {path} (readable only by you)")

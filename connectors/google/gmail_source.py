@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from radiosilence import domains
 from radiosilence.connectors.base import (
     AuthNeeded,
     CursorExpired,
@@ -30,8 +29,9 @@ from radiosilence.connectors.base import (
     RateLimited,
     Unavailable,
 )
-from radiosilence.connectors.google_api import Caller
+from radiosilence.connectors.google.api import Caller
 from radiosilence.model import Changes, RawItem
+from radiosilence.understand import senders
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class GmailMailSource(MailSource):
         restriction here, so sent mail and archived mail are found too."""
         # after: takes a date read in Pacific time; a day's margin covers any zone.
         since = (self.clock() - timedelta(days=self.window_days + 1)).strftime("%Y/%m/%d")
-        relays = sorted(domains.ATS_DOMAINS | domains.SCHEDULER_DOMAINS)
+        relays = sorted(senders.ATS_DOMAINS | senders.SCHEDULER_DOMAINS)
         known = sorted({d.strip().lower() for d in self.known_domains() if d.strip()})
         terms = [*QUERY_WORDS,
                  *(f"from:{d}" for d in relays),

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from icalendar import Alarm, Calendar, Event, vDuration
 
-from .fsutil import PRIVATE_FILE, atomic_write
+from radiosilence.fsutil import PRIVATE_FILE, atomic_write
 
 log = logging.getLogger(__name__)
 

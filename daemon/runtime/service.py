@@ -24,16 +24,16 @@ from typing import TYPE_CHECKING
 
 import schedule
 
-from radiosilence.apply import BrakeError
+from radiosilence.apply.reconcile import BrakeError
+from radiosilence.config.settings import ConfigError, Settings, load_settings
 from radiosilence.connectors.base import AuthNeeded, RateLimited
+from radiosilence.engine import Engine
 from radiosilence.fsutil import remove_stale_temporaries
-from radiosilence.pipeline import Engine
-from radiosilence.settings import ConfigError, Settings, load_settings
 from radiosilence.store import SchemaError
 from radiosilence.wiring import open_engine
 
 if TYPE_CHECKING:
-    from radiosilence.server import FeedServer
+    from radiosilence.publish.server import FeedServer
 
 log = logging.getLogger(__name__)
 
@@ -303,7 +303,7 @@ class Service:
     # --- helpers -------------------------------------------------------------------------
 
     def _start_server(self) -> None:
-        from radiosilence.server import FeedServer, load_or_create_token
+        from radiosilence.publish.server import FeedServer, load_or_create_token
 
         feed = self.settings.feed
         token = load_or_create_token(self.settings.state_dir)
@@ -332,7 +332,7 @@ def _one_line(error: BaseException) -> str:
 
 def serve_feed(settings: Settings) -> int:
     """`radiosilence serve`: only the feed server, until SIGTERM or SIGINT."""
-    from radiosilence.server import FeedServer, load_or_create_token
+    from radiosilence.publish.server import FeedServer, load_or_create_token
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from radiosilence.drafts import render_short
-from radiosilence.feed import Reminder
+from radiosilence.apply.drafts import render_short
 from radiosilence.model import FollowUp, InterviewPlan, Kind
-from radiosilence.plan import PlanPolicy, next_slot
+from radiosilence.plan.followups import PlanPolicy, next_slot
+from radiosilence.publish.feed import Reminder
 from radiosilence.store import Action
 
 _TITLES = {
