@@ -7,21 +7,48 @@ translated once, inside the connector, into the exceptions below.
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from datetime import datetime
 from email.parser import BytesHeaderParser
 
-from radiosilence.model import Changes
+from radiosilence.mailformat import unfold_header
 
 DRAFT_KEY_HEADER = "X-Radiosilence-Key"
-_FOLD = re.compile(r"\r?\n(?=[ \t])")  # RFC 5322 2.2.3: unfolding removes the CRLF only
 
 
 def draft_key(raw: bytes) -> str:
     """The value of our key header in `raw` (only the headers are parsed), or ''."""
     value = BytesHeaderParser().parsebytes(raw).get(DRAFT_KEY_HEADER)
-    return _FOLD.sub("", str(value)).strip() if value is not None else ""
+    return unfold_header(str(value)) if value is not None else ""
+
+
+def same_folder(a: str, b: str) -> bool:
+    """Folder names compare case-insensitively, "/" like "." ("[Gmail].Sent Mail" is
+    "[Gmail]/Sent Mail"): Maildir++ separates levels with dots, other layouts with slashes."""
+    return a.replace("/", ".").casefold() == b.replace("/", ".").casefold()
+
+
+@dataclass(frozen=True)
+class RawItem:
+    """An item as a source delivers it: the bytes of one message or one .ics file."""
+
+    ref: str  # stable within its source, e.g. "INBOX/1700000000.M1P2.host"
+    folder: str  # "INBOX", "Sent", ... ; "" for calendar items
+    data: bytes
+    flags: str = ""  # Maildir info flags ("S", "RS", "D") or labels
+    received: datetime | None = None  # delivery time, for mail that lacks a Date header
+    thread: str = ""  # the provider's thread id (Gmail threadId); "" for Maildir
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a source reports since a cursor."""
+
+    items: list[RawItem]
+    removed: list[str]  # refs that disappeared since the cursor
+    cursor: str  # opaque; hand it back on the next call
+    skipped: int = 0  # items the source could not read (already logged)
 
 
 class ConnectorError(Exception):

@@ -1,6 +1,6 @@
 """The data that crosses module boundaries.
 
-Connectors hand over `RawItem`s; parsing turns them into `Mail` and `CalEvent`;
+Connectors hand over `RawItem`s (connectors/base.py); parsing turns them into `Mail` and `CalEvent`;
 understanding builds `Interview`s and classifies employer mail; planning turns those
 into `FollowUp`s and an `InterviewPlan` per interview. All times are timezone-aware
 UTC datetimes unless a name says otherwise.
@@ -31,34 +31,6 @@ class Address:
         if "," in name:  # "Lovelace, Ada" -> "Ada"
             name = name.split(",", 1)[1].strip()
         return name.split()[0] if name else ""
-
-
-def same_folder(a: str, b: str) -> bool:
-    """Folder names compare case-insensitively, "/" like "." ("[Gmail].Sent Mail" is
-    "[Gmail]/Sent Mail"): Maildir++ separates levels with dots, other layouts with slashes."""
-    return a.replace("/", ".").casefold() == b.replace("/", ".").casefold()
-
-
-@dataclass(frozen=True)
-class RawItem:
-    """An item as a source delivers it: the bytes of one message or one .ics file."""
-
-    ref: str  # stable within its source, e.g. "INBOX/1700000000.M1P2.host"
-    folder: str  # "INBOX", "Sent", ... ; "" for calendar items
-    data: bytes
-    flags: str = ""  # Maildir info flags ("S", "RS", "D") or labels
-    received: datetime | None = None  # delivery time, for mail that lacks a Date header
-    thread: str = ""  # the provider's thread id (Gmail threadId); "" for Maildir
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What a source reports since a cursor."""
-
-    items: list[RawItem]
-    removed: list[str]  # refs that disappeared since the cursor
-    cursor: str  # opaque; hand it back on the next call
-    skipped: int = 0  # items the source could not read (already logged)
 
 
 @dataclass(frozen=True)

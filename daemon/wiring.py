@@ -68,7 +68,7 @@ def _draft_sink(settings: Settings, google: _Google | None) -> DraftSink:
         from radiosilence.connectors.google.gmail_drafts import GmailDraftSink
 
         return GmailDraftSink(google.service("gmail", "v1"), google.caller)
-    from radiosilence.connectors.local.maildir import MaildirDraftSink
+    from radiosilence.connectors.local.maildir_drafts import MaildirDraftSink
 
     return MaildirDraftSink(settings.maildir.path, settings.maildir.drafts_folder)
 

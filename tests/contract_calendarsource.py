@@ -15,8 +15,8 @@ from datetime import UTC
 
 import pytest
 
-from radiosilence.connectors.base import CalendarSource, CursorExpired
-from radiosilence.model import CalEvent, Changes
+from radiosilence.connectors.base import CalendarSource, Changes, CursorExpired
+from radiosilence.model import CalEvent
 from radiosilence.parse.calendar import parse_calendar
 
 SourceFactory = Callable[[], CalendarSource]

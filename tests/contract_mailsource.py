@@ -18,8 +18,7 @@ from typing import Protocol
 
 import pytest
 
-from radiosilence.connectors.base import CursorExpired, MailSource
-from radiosilence.model import Changes, RawItem, same_folder
+from radiosilence.connectors.base import Changes, CursorExpired, MailSource, RawItem, same_folder
 
 _serial = itertools.count(1)
 

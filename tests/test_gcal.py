@@ -24,14 +24,16 @@ from google.oauth2.credentials import Credentials
 from radiosilence.connectors.base import (
     AuthNeeded,
     CalendarSource,
+    Changes,
     ConnectorError,
     CursorExpired,
     Unavailable,
 )
 from radiosilence.connectors.google.api import Caller, GoogleConfig, build_service
 from radiosilence.connectors.google.calendar import GoogleCalendarSource, to_ical
-from radiosilence.connectors.local.vdir import CTIME_SLACK_NS, VdirCalendarSource
-from radiosilence.model import Attendee, CalEvent, Changes
+from radiosilence.connectors.local.ctime import CTIME_SLACK_NS
+from radiosilence.connectors.local.vdir import VdirCalendarSource
+from radiosilence.model import Attendee, CalEvent
 from radiosilence.parse.calendar import parse_calendar
 from tests.contract_calendarsource import (
     CalendarBackend,

@@ -18,9 +18,10 @@ from typing import Any
 
 import pytest
 
-from radiosilence.apply.drafts import build_draft, content_hash
+from radiosilence.apply.drafts import build_draft, draft_hash
 from radiosilence.connectors.base import (
     AuthNeeded,
+    Changes,
     CursorExpired,
     MailSource,
     Unavailable,
@@ -33,7 +34,7 @@ from radiosilence.connectors.google.api import (
 )
 from radiosilence.connectors.google.gmail_drafts import GmailDraftSink
 from radiosilence.connectors.google.gmail_source import GmailMailSource
-from radiosilence.model import Address, Changes, FollowUp, Kind, ThreadRef
+from radiosilence.model import Address, FollowUp, Kind, ThreadRef
 from tests.contract_draftsink import KEY, DraftSinkContract, SinkFactory, body_of, make_draft
 from tests.contract_mailsource import MailSourceContract
 from tests.google_emulator import Emulator
@@ -426,7 +427,7 @@ def test_a_reply_draft_lands_in_the_thread(rig: Rig, conversation: Conversation)
     assert decision["subjectMatch"] and not decision["stackedPrefix"]
     assert decision["threadId"] == conversation.thread_id
     stored = rig.emu.gmail.draft_raw(ref)
-    assert content_hash(stored) == content_hash(raw)
+    assert draft_hash(stored) == draft_hash(raw)
     head = BytesHeaderParser().parsebytes(stored)
     assert head["Subject"] == "Re: Interview with Brightloom"
     assert head["In-Reply-To"] == f"<{message_id(conversation.first)}>"
@@ -446,7 +447,7 @@ def test_a_reply_draft_answers_the_latest_message_of_the_thread(
     assert head["In-Reply-To"] == f"<{message_id(later)}>"
     assert head["References"].split() == [f"<{first}>", f"<{message_id(later)}>"]
     assert rig.emu.gmail.draft_threading[ref]["threadId"] == conversation.thread_id
-    assert content_hash(rig.emu.gmail.draft_raw(ref)) == content_hash(raw)
+    assert draft_hash(rig.emu.gmail.draft_raw(ref)) == draft_hash(raw)
 
 
 def test_a_thread_that_is_gone_gives_a_draft_of_its_own(

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from radiosilence.connectors.base import CursorExpired, Unavailable
-from radiosilence.connectors.local.maildir import MaildirDraftSink, MaildirSource, split_info
+from radiosilence.connectors.base import Changes, CursorExpired, Unavailable
+from radiosilence.connectors.local.maildir import MaildirSource, split_info
+from radiosilence.connectors.local.maildir_drafts import MaildirDraftSink
 from radiosilence.connectors.local.vdir import VdirCalendarSource
-from radiosilence.model import Changes
 from tests.contract_draftsink import KEY, DraftSinkContract, SinkFactory, body_of, make_draft
 
 SECRET = "the salary we discussed is 123456"

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from radiosilence.connectors.base import MailSource
-from radiosilence.connectors.local.maildir import CTIME_SLACK_NS, MaildirSource
+from radiosilence.connectors.local.ctime import CTIME_SLACK_NS
+from radiosilence.connectors.local.maildir import MaildirSource
 from tests.contract_mailsource import MailSourceContract
 
 _names = itertools.count(1)

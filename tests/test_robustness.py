@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from radiosilence.model import CalEvent, Mail, RawItem
+from radiosilence.connectors.base import RawItem
+from radiosilence.model import CalEvent, Mail
 from radiosilence.parse.calendar import ParseError, parse_calendar
 from radiosilence.parse.mail import parse_mail
 

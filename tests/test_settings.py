@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from radiosilence.config.options import local_timezone_name
 from radiosilence.config.settings import (
     SECTIONS,
     ConfigError,
     Settings,
     describe_options,
     load_settings,
-    local_timezone_name,
 )
 
 BUNDLED = Path(str(importlib.resources.files("radiosilence.config") / "default.toml"))

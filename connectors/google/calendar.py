@@ -28,9 +28,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress
 
-from radiosilence.connectors.base import CalendarSource, CursorExpired, NotFound
+from radiosilence.connectors.base import CalendarSource, Changes, CursorExpired, NotFound, RawItem
 from radiosilence.connectors.google.api import Caller
-from radiosilence.model import Changes, RawItem
 
 log = logging.getLogger(__name__)
 

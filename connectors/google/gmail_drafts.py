@@ -12,7 +12,6 @@ when the user (or anyone) saved the draft since.
 
 from __future__ import annotations
 
-import base64
 import itertools
 import logging
 import re
@@ -21,7 +20,6 @@ from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from typing import Any
 
-from radiosilence.apply.drafts import strip_reply_prefixes
 from radiosilence.connectors.base import (
     DRAFT_KEY_HEADER,
     DraftSink,
@@ -30,11 +28,16 @@ from radiosilence.connectors.base import (
     draft_key,
 )
 from radiosilence.connectors.google.api import Caller
+from radiosilence.mailformat import (
+    b64url_decode,
+    b64url_encode,
+    strip_reply_prefixes,
+    unfold_header,
+)
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 500  # drafts.list maxResults ceiling
-_FOLD = re.compile(r"\r?\n(?=[ \t])")  # RFC 5322 2.2.3: unfolding removes the CRLF only
 _MSGID = re.compile(r"<[^<>\s]+>")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _THREADING = (b"in-reply-to", b"references")
@@ -124,7 +127,7 @@ class GmailDraftSink(DraftSink):
         thread = thread_hint
         if thread_hint:
             raw, thread = self._point_at_thread(raw, thread_hint)
-        message: dict[str, str] = {"raw": base64.urlsafe_b64encode(raw).decode("ascii")}
+        message: dict[str, str] = {"raw": b64url_encode(raw)}
         if thread:
             message["threadId"] = thread
         draft = self._update(replace, message) if replace is not None else None
@@ -197,7 +200,7 @@ class GmailDraftSink(DraftSink):
         for draft, answer in answers.items():
             message = answer["message"]
             headers = message.get("payload", {}).get("headers", [])
-            key = next((_unfold(h["value"]) for h in headers
+            key = next((unfold_header(h["value"]) for h in headers
                         if h["name"].lower() == DRAFT_KEY_HEADER.lower()), "")
             order = (int(message.get("internalDate") or 0), 0)
             self._known.setdefault(message["id"], _Known(key, order))
@@ -215,7 +218,7 @@ class GmailDraftSink(DraftSink):
             return None
         message = draft["message"]
         text = message.get("raw", "")
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        raw = b64url_decode(text)
         key = draft_key(raw)
         order = (int(message.get("internalDate") or 0), 0)
         known = self._known.setdefault(message["id"], _Known(key, order))
@@ -286,9 +289,6 @@ def _headers(raw: bytes) -> Any:
     return BytesHeaderParser().parsebytes(raw)
 
 
-def _unfold(value: str) -> str:
-    return _FOLD.sub("", value).strip()
-
 
 def _subject(raw: bytes) -> str:
     return _topic(str(_headers(raw).get("Subject") or ""))
@@ -296,5 +296,5 @@ def _subject(raw: bytes) -> str:
 
 def _topic(subject: str) -> str:
     """A subject without reply prefixes, as Gmail compares them for threading."""
-    return " ".join(strip_reply_prefixes(_unfold(subject)).split()).casefold()
+    return " ".join(strip_reply_prefixes(unfold_header(subject)).split()).casefold()
 

@@ -14,7 +14,6 @@ never fetched separately: the raw message holds them.
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -23,14 +22,16 @@ from typing import Any
 
 from radiosilence.connectors.base import (
     AuthNeeded,
+    Changes,
     CursorExpired,
     MailSource,
     NotFound,
     RateLimited,
+    RawItem,
     Unavailable,
 )
 from radiosilence.connectors.google.api import Caller
-from radiosilence.model import Changes, RawItem
+from radiosilence.mailformat import b64url_decode
 from radiosilence.understand import senders
 
 log = logging.getLogger(__name__)
@@ -184,7 +185,7 @@ class GmailMailSource(MailSource):
                         message["id"], size / _MB, self.max_bytes / _MB)
             return None
         try:
-            data = _b64decode(message.get("raw", ""))
+            data = b64url_decode(message.get("raw", ""))
         except ValueError:  # binascii.Error: not base64 at all
             log.warning("Gmail message %s skipped: its raw form is not base64", message["id"])
             return None
@@ -219,10 +220,6 @@ def _chunks(terms: list[str], limit: int) -> Iterator[list[str]]:
     if chunk:
         yield chunk
 
-
-def _b64decode(text: str) -> bytes:
-    """Gmail's `raw` is base64url, its padding sometimes left off."""
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _new_or_sent(record: dict[str, Any]) -> list[str]:

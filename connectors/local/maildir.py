@@ -7,59 +7,49 @@ folder is a directory holding `cur` or `new`; `tmp` may be missing (git drops em
 
 The source's cursor is JSON, `{"v": 1, "thresholds": {"<cur|new dir relative to root>": ns}}`:
 per subdir, the wall time its last scan started; a scan returns the files whose st_ctime_ns is
-at least that minus CTIME_SLACK_NS. ctime, not mtime: offlineimap sets mtime to the message's
-date, while delivery (create), a flag change (rename) and utime all bump ctime.
+at least that minus a little slack (see `ctime.py` for both: why ctime, and the slack).
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import os
 import re
-import socket
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
 from radiosilence.connectors.base import (
-    DRAFT_KEY_HEADER,
+    Changes,
     CursorExpired,
-    DraftSink,
     MailSource,
-    StoredDraft,
+    RawItem,
     Unavailable,
-    draft_key,
+    same_folder,
 )
-from radiosilence.fsutil import PRIVATE_FILE, ensure_private_dir
-from radiosilence.model import Changes, RawItem, same_folder
+from radiosilence.connectors.local.ctime import changed_since
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 INBOX = "INBOX"
 CURSOR_VERSION = 1
-# The kernel stamps ctime from a coarse clock (a tick behind time.time_ns()), some file systems
-# in whole seconds: the slack makes sure no file written during the previous scan is missed.
-# Files in the window come twice, which stable refs make harmless to consumers.
-CTIME_SLACK_NS = 2_000_000_000
 # new/ before cur/: a message a client moves new -> cur during the scan is then seen in cur/,
 # or, moved after cur/ was listed, comes back next time by its bumped ctime.
 _SCANNED = ("new", "cur")
-_MAILDIR_SUBDIRS = ("cur", "new", "tmp")
+MAILDIR_SUBDIRS = ("cur", "new", "tmp")
 # Info follows the unique name as ":2,FLAGS" (cr.yp.to/proto/maildir.html); "!" stands in for
 # ":" on file systems that forbid colons (mbsync's InfoDelimiter, Windows tools).
 _INFO_SEPARATORS = (":2,", "!2,")
 _MB = 1024 * 1024
-_HEADER_LIMIT = 256 * 1024  # bytes of headers read looking for our key
-_ATTEMPTS = 3  # a client renaming drafts while we look: scan again this often
-_NAME_TIME = re.compile(r"^(\d+)(?:\.M(\d+))?")
-_counter = itertools.count()  # per process, shared by all sinks: part of the unique name
+HEADER_LIMIT = 256 * 1024  # bytes of headers read looking for our key
+ATTEMPTS = 3  # a client renaming drafts while we look: scan again this often
+NAME_TIME = re.compile(r"^(\d+)(?:\.M(\d+))?")
 
 
 def discover_folders(root: Path) -> dict[str, Path]:
@@ -74,7 +64,7 @@ def discover_folders(root: Path) -> dict[str, Path]:
 
 def _walk(path: Path, name: str, folders: dict[str, Path]) -> None:
     """Add `path` (if a maildir; the root is INBOX) and its folders to `folders`."""
-    if _is_maildir(path):
+    if is_maildir(path):
         _add_folder(folders, name or INBOX, path)
     try:
         children = _child_dirs(path)
@@ -86,7 +76,7 @@ def _walk(path: Path, name: str, folders: dict[str, Path]) -> None:
     for child in children:
         if not child.name.startswith("."):
             _walk(child, f"{name}/{child.name}" if name else child.name, folders)
-        elif not name and _is_maildir(child):
+        elif not name and is_maildir(child):
             # Maildir++: a dot-prefixed maildir beside INBOX is a subfolder named by the rest
             # of its name, dots included. Other hidden directories (.notmuch) are not folders.
             _add_folder(folders, child.name[1:], child)
@@ -97,10 +87,10 @@ def _child_dirs(path: Path) -> list[Path]:
     are not followed, so a link loop cannot make discovery endless."""
     with os.scandir(path) as entries:
         return sorted(Path(e.path) for e in entries
-                      if e.is_dir(follow_symlinks=False) and e.name not in _MAILDIR_SUBDIRS)
+                      if e.is_dir(follow_symlinks=False) and e.name not in MAILDIR_SUBDIRS)
 
 
-def _is_maildir(path: Path) -> bool:
+def is_maildir(path: Path) -> bool:
     return (path / "cur").is_dir() or (path / "new").is_dir()
 
 
@@ -176,7 +166,7 @@ class MaildirSource(MailSource):
             # fresh ctime, so this scan or the next one finds it.
             with suppress(FileNotFoundError):
                 st = entry.stat()
-                if st.st_ctime_ns >= threshold - CTIME_SLACK_NS:
+                if changed_since(st.st_ctime_ns, threshold):
                     found.append(self._read(folder, entry, st))
         return found
 
@@ -231,169 +221,7 @@ def _load_cursor(cursor: str | None) -> dict[str, int]:
     return found
 
 
-class MaildirDraftSink(DraftSink):
-    """Drafts as files in the Drafts maildir, delivered per cr.yp.to/proto/maildir.html.
-
-    A ref is the unique part of the file name, stable when the user's client changes flags.
-    `put(replace=...)` writes the new draft before removing the old one: a crash in between
-    leaves two drafts with the same key, and `find` then returns the oldest (with a warning).
-    """
-
-    def __init__(self, root: Path, drafts_folder: str) -> None:
-        self.root = Path(root)
-        self.drafts_folder = drafts_folder
-        self._folder: Path | None = None
-
-    def find(self, key: str) -> StoredDraft | None:
-        """Return the oldest draft whose key header is `key`, or None; Unavailable on errors."""
-        return _guarded(self.root, lambda: self._find_once(key))
-
-    def find_all(self, key: str) -> list[StoredDraft]:
-        """Return every draft whose key header is `key`, oldest first; Unavailable on errors."""
-        return _guarded(self.root, lambda: self._find_all_once(key))
-
-    def get(self, ref: str) -> StoredDraft | None:
-        """Return the draft `ref` as it stands, None when gone; Unavailable when unreadable."""
-        return _guarded(self.root, lambda: _load_or_none(ref, self._locate(ref)))
-
-    def put(self, raw: bytes, key: str, replace: str | None = None,
-            thread_hint: str = "") -> str:
-        """Write `raw` as a new draft (flag D, in cur/), then remove `replace`; return its ref.
-        Raises ValueError when `raw` lacks our key header with `key`, Unavailable on errors."""
-        if draft_key(raw) != key:
-            raise ValueError(f"draft does not carry {DRAFT_KEY_HEADER} with the key given")
-        # tries=1: creating a draft is never retried blindly (it may exist after an error).
-        ref = _guarded(self.root, lambda: _deliver(self._folder_for_writing(), raw), tries=1)
-        if replace is not None and replace != ref:
-            self.delete(replace)  # only now that the new draft is safe; see the class doc
-        return ref
-
-    def delete(self, ref: str) -> None:
-        """Remove the draft `ref`; one already gone is fine. Raises Unavailable on I/O errors."""
-        _guarded(self.root, lambda: self._unlink_all(ref))
-
-    def _unlink_all(self, ref: str) -> None:
-        while (path := self._locate(ref)) is not None:
-            path.unlink()  # FileNotFoundError (renamed meanwhile): _guarded looks again
-
-    def _find_all_once(self, key: str) -> list[StoredDraft]:
-        if not key:  # a user's own draft has no key and is never ours
-            return []
-        matches = sorted((_age(unique, path), unique, path) for unique, path in self._drafts()
-                         if draft_key(_head(path)) == key)
-        found = (_load_or_none(unique, path) for _, unique, path in matches)
-        return [draft for draft in found if draft is not None]
-
-    def _find_once(self, key: str) -> StoredDraft | None:
-        matches = self._find_all_once(key)
-        if len(matches) > 1:
-            log.warning("%d drafts in %s carry the same key (an interrupted replace?); "
-                        "using the oldest, %s", len(matches), self._folder, matches[0].ref)
-        return matches[0] if matches else None
-
-    def _locate(self, ref: str) -> Path | None:
-        return next((path for unique, path in self._drafts() if unique == ref), None)
-
-    def _drafts(self) -> Iterator[tuple[str, Path]]:
-        """Yield (unique part, path) of each message file in the Drafts folder's cur and new."""
-        folder = self._existing_folder()
-        for directory in [] if folder is None else [folder / "cur", folder / "new"]:
-            if not directory.is_dir():
-                continue
-            with os.scandir(directory) as entries:
-                names = sorted(e.name for e in entries
-                               if not e.name.startswith(".") and e.is_file())
-            for name in names:
-                yield split_info(name)[0], directory / name
-
-    def _existing_folder(self) -> Path | None:
-        """Return the Drafts maildir if there is one; raises Unavailable when root is missing."""
-        if self._folder is None or not _is_maildir(self._folder):
-            folders = discover_folders(self.root)
-            self._folder = next((path for name, path in folders.items()
-                                 if same_folder(name, self.drafts_folder)), None)
-        return self._folder
-
-    def _folder_for_writing(self) -> Path:
-        """Return the Drafts maildir with cur/new/tmp present, creating what is missing (0700)."""
-        folder = self._existing_folder()
-        if folder is None:
-            # Maildir++ when the root is itself INBOX (hierarchy separator "."), else verbatim.
-            if _is_maildir(self.root):
-                folder = self.root / ("." + self.drafts_folder.replace("/", "."))
-            else:
-                folder = self.root / self.drafts_folder
-            ensure_private_dir(folder)
-        for sub in _MAILDIR_SUBDIRS:
-            if not (folder / sub).is_dir():  # the user's existing dirs are left as they are
-                ensure_private_dir(folder / sub)
-        self._folder = folder
-        return folder
-
-
-def _deliver(folder: Path, raw: bytes) -> str:
-    """Write `raw` into `folder` as a draft; return the unique part of its name.
-
-    The delivery protocol of cr.yp.to/proto/maildir.html: create in tmp/ under a unique name,
-    fsync, then rename. The file goes to cur/ with info ":2,D" (flag Draft), not to new/, as
-    a client storing a message it already knows (IMAP APPEND with \\Draft) does.
-    """
-    for _ in range(_ATTEMPTS):
-        unique = _unique_name()
-        tmp = folder / "tmp" / unique
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
-        except FileExistsError:
-            continue  # the spec: if tmp/name exists, try again with another name
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                os.fchmod(handle.fileno(), PRIVATE_FILE)  # 0600 whatever the umask
-                handle.write(raw)
-                handle.flush()
-                os.fsync(handle.fileno())  # the data is on disk before the name appears
-            os.rename(tmp, folder / "cur" / f"{unique}:2,D")
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        fd = os.open(folder / "cur", os.O_RDONLY)  # and the new name survives a crash too
-        os.fsync(fd)
-        os.close(fd)
-        return unique
-    raise Unavailable(f"no free file name in {folder / 'tmp'}")
-
-
-def _unique_name() -> str:
-    """Return a new unique name "<sec>.M<usec>P<pid>Q<n>.<host>" (cr.yp.to/proto/maildir.html,
-    with the host's "/" and ":" written "\\057" and "\\072" as it says)."""
-    now = time.time_ns()
-    host = socket.gethostname().replace("/", "\\057").replace(":", "\\072")
-    return f"{now // 10**9}.M{now // 1000 % 10**6}P{os.getpid()}Q{next(_counter)}.{host}"
-
-
-def _age(unique: str, path: Path) -> int:
-    """Return when a draft was written, in microseconds: from its name when that starts with
-    the delivery time, as the spec asks of unique names; else from its mtime."""
-    match = _NAME_TIME.match(unique)
-    if match:
-        return int(match[1]) * 10**6 + int(match[2] or 0)
-    return path.stat().st_mtime_ns // 1000
-
-
-def _load_or_none(ref: str, path: Path | None) -> StoredDraft | None:
-    """Return the draft in `path` (None for None); raises FileNotFoundError if it vanished."""
-    if path is None:
-        return None
-    raw = path.read_bytes()
-    return StoredDraft(ref=ref, key=draft_key(raw), raw=raw)
-
-
-def _head(path: Path) -> bytes:
-    """Return the start of the file `path`, enough for the headers; the body is not read."""
-    with open(path, "rb") as handle:
-        return handle.read(_HEADER_LIMIT)
-
-
-def _guarded(root: Path, action: Callable[[], T], tries: int = _ATTEMPTS) -> T:
+def guarded(root: Path, action: Callable[[], T], tries: int = ATTEMPTS) -> T:
     """Return `action()`, run again when a file vanished under it (a client renamed a draft
     meanwhile). I/O errors become Unavailable, once, at the connector's boundary; so does a
     folder that keeps changing: answering "no draft" could make the caller create a second.

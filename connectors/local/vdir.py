@@ -8,8 +8,8 @@ This connector does not parse iCalendar: it hands the bytes over.
 
 The cursor is JSON, `{"v": 1, "threshold": ns, "refs": [...]}`: the wall time the last scan
 started and the refs it saw. A scan returns the files unseen before or whose st_ctime_ns is at
-least the threshold minus CTIME_SLACK_NS (vdirsyncer writes a temp file, then renames or
-links it to its name: both give a fresh ctime), and reports refs gone in `removed`.
+least the threshold minus a little slack (`ctime.py`; vdirsyncer writes a temp file, then
+renames or links it to its name: both give a fresh ctime), and reports refs gone in `removed`.
 """
 
 from __future__ import annotations
@@ -21,16 +21,18 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from radiosilence.connectors.base import CalendarSource, CursorExpired, Unavailable
-from radiosilence.model import Changes, RawItem
+from radiosilence.connectors.base import (
+    CalendarSource,
+    Changes,
+    CursorExpired,
+    RawItem,
+    Unavailable,
+)
+from radiosilence.connectors.local.ctime import changed_since
 
 log = logging.getLogger(__name__)
 
 CURSOR_VERSION = 1
-# The kernel stamps ctime from a coarse clock (a tick behind time.time_ns()), some file systems
-# in whole seconds: the slack makes sure no file written during the previous scan is missed.
-# Files in the window come twice, which stable refs make harmless to consumers.
-CTIME_SLACK_NS = 2_000_000_000
 _SUFFIX = ".ics"
 
 
@@ -116,7 +118,7 @@ def _read(ref: str, path: Path, threshold: int | None) -> RawItem | None:
     `threshold`; None when unchanged or deleted since listing. Raises OSError when unreadable.
     """
     try:
-        if threshold is not None and path.stat().st_ctime_ns < threshold - CTIME_SLACK_NS:
+        if threshold is not None and not changed_since(path.stat().st_ctime_ns, threshold):
             return None
         return RawItem(ref=ref, folder="", data=path.read_bytes())
     except FileNotFoundError:

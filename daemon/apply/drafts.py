@@ -19,9 +19,9 @@ from pathlib import Path
 import jinja2
 
 from radiosilence.connectors.base import DRAFT_KEY_HEADER
+from radiosilence.mailformat import strip_reply_prefixes
 from radiosilence.model import Address, FollowUp, Kind
 
-_REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|antw|fwd?|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
 TEMPLATE_NAMES = {Kind.THANK_YOU: "thank-you.txt.j2", Kind.NUDGE: "nudge.txt.j2",
                   Kind.FINAL: "final.txt.j2"}
 SHORT_TEMPLATE = "short.txt.j2"
@@ -92,17 +92,13 @@ def reply_subject(subject: str) -> str:
     return "Re: " + (strip_reply_prefixes(subject) or subject.strip())
 
 
-def strip_reply_prefixes(subject: str) -> str:
-    """The subject without its 'Re:', 'Fwd:', 'AW:' ... prefixes, however many."""
-    return _REPLY_PREFIX.sub("", subject).strip()
-
 
 def draft_message_id(key: str) -> str:
     """A Message-ID derived from the key: the same follow-up always gets the same one."""
     return f"<rs.{hashlib.sha256(key.encode()).hexdigest()[:24]}@radiosilence.invalid>"
 
 
-def content_hash(raw: bytes) -> str:
+def draft_hash(raw: bytes) -> str:
     """A hash of what the user would change: recipients, subject and the text.
 
     Headers a mail program rewrites on save (Date, MIME boundaries, encodings) are left

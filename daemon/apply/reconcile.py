@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from radiosilence.apply.drafts import content_hash
+from radiosilence.apply.drafts import draft_hash
 from radiosilence.connectors.base import DraftSink, StoredDraft
 from radiosilence.model import FollowUp
 from radiosilence.store import Action, Store
@@ -34,7 +34,7 @@ class Draft:
 
     @property
     def hash(self) -> str:
-        return content_hash(self.raw)
+        return draft_hash(self.raw)
 
     @property
     def thread_hint(self) -> str:
@@ -95,7 +95,7 @@ def _refresh(recorded: dict[str, Action], desired: Mapping[str, Draft], sink: Dr
             outcome.gone.append(key)
             _record(store, action, now, dry_run, status="gone")
             continue
-        found = content_hash(current.raw)
+        found = draft_hash(current.raw)
         if found != action.content_hash and key in desired and found == desired[key].hash:
             # Exactly what we write now: our own update, written just before a crash kept
             # us from recording it. Still ours, not an edit of the user's.
@@ -140,7 +140,7 @@ def _drop_leftovers(sink: DraftSink, key: str, keep: str, ours: set[str]) -> Non
     Only copies whose content is exactly what we wrote go; anything else is the user's.
     """
     for extra in sink.find_all(key):
-        if extra.ref != keep and content_hash(extra.raw) in ours:
+        if extra.ref != keep and draft_hash(extra.raw) in ours:
             log.info("removing a leftover copy of draft %s", key)
             sink.delete(extra.ref)
 
@@ -150,7 +150,7 @@ def _adopt(key: str, draft: Draft, existing: StoredDraft, store: Store, now: dat
     """A draft with our key but no record: written just before a crash. If its content is
     not what we would write now, the user may have edited it, so hands off."""
     outcome.adopted.append(key)
-    status = "drafted" if content_hash(existing.raw) == draft.hash else "edited"
+    status = "drafted" if draft_hash(existing.raw) == draft.hash else "edited"
     if not dry_run:
         action = _new_action(draft, existing.ref, now)
         with store.transaction():

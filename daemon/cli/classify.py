@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from radiosilence.model import Classification, RawItem
+from radiosilence.connectors.base import RawItem
+from radiosilence.model import Classification
 from radiosilence.parse.mail import ParseError, parse_mail
 from radiosilence.understand.classify.classifier import classify
 

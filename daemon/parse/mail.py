@@ -21,7 +21,9 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
 
-from radiosilence.model import Address, CalEvent, Mail, RawItem, same_folder
+from radiosilence.connectors.base import RawItem, same_folder
+from radiosilence.mailformat import unfold_header
+from radiosilence.model import Address, CalEvent, Mail
 from radiosilence.parse.calendar import ParseError, parse_calendar
 
 __all__ = ["ParseError", "parse_mail", "html_to_text"]
@@ -51,7 +53,6 @@ KEPT_HEADERS = (
 )
 
 _MSG_ID = re.compile(r"<([^<>]*)>")
-_FOLD = re.compile(r"\r?\n(?=[ \t])")  # RFC 5322 2.2.3: unfolding removes the CRLF only
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
 _ICS_TYPES = ("text/calendar", "application/ics")
 _REAL_NON_ASCII = re.compile("[^\x00-\x7f\ufffd]")
@@ -151,13 +152,13 @@ def _header(msg: Message, name: str) -> str:
         text = str(msg[name])
     except Exception:  # the stdlib's header classes raise on some malformed input
         text = _decode_words(raw)
-    return _clean(_FOLD.sub("", text)).strip()
+    return _clean(unfold_header(text)).strip()
 
 
 def _decode_words(raw: str) -> str:
     """compat32-style decoding of encoded words; the raw text when even that fails."""
     try:
-        return str(make_header(decode_header(_FOLD.sub("", raw))))
+        return str(make_header(decode_header(unfold_header(raw))))
     except Exception:  # unknown charset or a malformed encoded word
         return raw
 
@@ -193,7 +194,7 @@ def _addresses(msg: Message, name: str) -> tuple[Address, ...]:
     except Exception:
         # compat32's parser: linear and lenient. Split first, then decode each name: a
         # decoded name may hold the commas and brackets that separate addresses.
-        pairs = [(_decode_words(n), a) for n, a in getaddresses([_FOLD.sub("", raw)])]
+        pairs = [(_decode_words(n), a) for n, a in getaddresses([unfold_header(raw)])]
     found: list[Address] = []
     for display, spec in pairs:
         email = _clean(spec).strip().lower()
@@ -215,7 +216,7 @@ def _ids(value: str) -> tuple[str, ...]:
 
 def _date(msg: Message, received: datetime | None, default_tz: tzinfo) -> datetime:
     raw = _raw(msg, "date")
-    moment = _parse_date(_FOLD.sub("", raw)) if raw else None
+    moment = _parse_date(unfold_header(raw)) if raw else None
     if moment is None:
         moment = received
     if moment is None:

@@ -101,7 +101,7 @@ def feed_uid(key: str) -> str:
     return f"{uuid.uuid5(UID_NAMESPACE, key)}@{UID_DOMAIN}"
 
 
-def content_hash(reminder: Reminder, options: FeedOptions) -> str:
+def reminder_hash(reminder: Reminder, options: FeedOptions) -> str:
     """sha256 over what a person sees; DTSTAMP and SEQUENCE are deliberately left out."""
     payload = [
         reminder.summary,
@@ -166,7 +166,7 @@ def _next_record(
 
     RFC 5545 3.8.7.4: SEQUENCE starts at 0 and is incremented on each significant revision.
     """
-    digest = content_hash(reminder, options)
+    digest = reminder_hash(reminder, options)
     uid = feed_uid(reminder.key)
     if old is None:
         return FeedRecord(uid, digest, 0, _utc(now))

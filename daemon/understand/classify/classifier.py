@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from radiosilence.mailformat import has_reply_prefix
 from radiosilence.model import Category, Classification, Timeframe
 from radiosilence.parse.dates import fold
 from radiosilence.understand import senders
@@ -59,7 +60,6 @@ _VALEDICTION = re.compile(
 _DISCLAIMER = re.compile(r"^(?:confidentiality notice|this (?:e-?mail|message) (?:and any "
                          r"attachments? )?(?:is|are|may (?:be|contain)) (?:confidential|"
                          r"intended|privileged))", re.I)
-_REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|fw|fwd|sv|vs|antw|r)\s*:", re.I)
 _SIGNATURE_LINES = 8  # a valediction with more than this below it is not a sign-off
 
 
@@ -181,7 +181,7 @@ def _score(subject: str, text: str, headers: Mapping[str, str], sender: str) -> 
     flat = _flat(text)
     _apply(board, flat, fold(flat), 1.0, "text")
     if subject:
-        scale = 1.0 if not flat else 0.5 if _REPLY_PREFIX.match(subject) else 0.75
+        scale = 1.0 if not flat else 0.5 if has_reply_prefix(subject) else 0.75
         _apply(board, subject, fold(subject), scale, "subject")
     relay = bool(domain) and senders.is_relay(domain)
     for name in ("list-unsubscribe", "list-id"):
