@@ -17,8 +17,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from radiosilence.cli.main import open_engine
 from radiosilence.config.settings import load_settings
+from radiosilence.wiring import open_engine
 
 NOW = datetime(2026, 3, 18, 17, 0, tzinfo=UTC)
 

@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.goo
 from radiosilence.connectors.google.api import Caller, GoogleConfig, build_service  # noqa: E402
 from radiosilence.connectors.google.calendar import GoogleCalendarSource  # noqa: E402
 from radiosilence.connectors.google.gmail_source import GmailMailSource  # noqa: E402
+from radiosilence.understand import senders  # noqa: E402
+from radiosilence.understand.recruiting import RECRUITING_WORDS  # noqa: E402
 from tests.google_emulator import Emulator  # noqa: E402
 
 NOW = datetime(2026, 3, 18, 17, 0, tzinfo=UTC)
@@ -167,6 +169,8 @@ def main() -> None:
         domains: list[str] = []
         cal = GoogleCalendarSource(calendar, caller, ["primary"], WINDOW_DAYS, lambda: NOW)
         mail = GmailMailSource(gmail, caller, batch_uri, WINDOW_DAYS, lambda: domains,
+                               search_words=RECRUITING_WORDS,
+                               relay_domains=senders.ATS_DOMAINS | senders.SCHEDULER_DOMAINS,
                                max_bytes=25 * 2**20, clock=lambda: NOW)
         rows = []
         with Run(emu, "ours: first scan") as first:

@@ -231,12 +231,23 @@ def default_config_path() -> Path:
     return platformdirs.user_config_path(APP_NAME) / "config.toml"
 
 
+def default_settings() -> Settings:
+    """Every option at its default, as if the config file were empty."""
+    return _build({}, None)
+
+
 def load_settings(path: Path | None = None) -> Settings:
     """Return the settings read from `path`, or from `default_config_path()` when None (all
     defaults when that file does not exist). Raises ConfigError listing every problem at once:
     an explicit file missing or unreadable, a TOML syntax error (with its line), an unknown
     section or key, a wrong type or a bad value."""
     source, raw = _read(path)
+    settings = _build(raw, source)
+    log.debug("configuration loaded from %s", source or "<defaults>")
+    return settings
+
+
+def _build(raw: dict[str, Any], source: Path | None) -> Settings:
     label = str(source) if source else "<defaults>"
     base = source.parent if source else Path.cwd()
     problems: list[str] = []
@@ -244,7 +255,6 @@ def load_settings(path: Path | None = None) -> Settings:
     if problems:
         raise ConfigError(problems)
     _derive_paths(values)
-    log.debug("configuration loaded from %s", label)
     return Settings(**{s: SECTIONS[s](**values[s]) for s in SECTIONS}, source_file=source)
 
 

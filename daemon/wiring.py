@@ -1,35 +1,91 @@
 """Building the engine from settings: which connectors, with what arguments.
 
-The only module that knows every connector; everything else sees the interfaces.
+The only module that knows every connector and the only one below the command line that
+reads the settings: everything under it gets explicit arguments (`PlanPolicy`,
+`SyncOptions`, `EngineOptions`) and sees connectors through their interfaces.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
-from radiosilence.cli.auth import token_path
+from radiosilence.config.options import WEEKDAYS
 from radiosilence.config.settings import ConfigError, Settings, default_config_path
 from radiosilence.connectors.base import CalendarSource, DraftSink, MailSource
-from radiosilence.engine import CycleTime, Engine
+from radiosilence.engine import CycleTime, Engine, EngineOptions
+from radiosilence.model import Address
+from radiosilence.plan.policy import PlanPolicy
+from radiosilence.publish.feed import FeedOptions
+from radiosilence.render import template_environment
 from radiosilence.store import Store
+from radiosilence.sync import Sync, SyncOptions
 from radiosilence.understand import senders
+from radiosilence.understand.recruiting import RECRUITING_WORDS
 
 
-def open_engine(settings: Settings) -> Engine:
-    """The engine with the connectors the config names. Raises ConfigError for an unusable
-    config and AuthNeeded when Google access has not been authorised."""
+def open_engine(settings: Settings, heartbeat: Callable[[], None] = lambda: None) -> Engine:
+    """The engine with the connectors the config names. `heartbeat` is called during long
+    work (a watchdog tells slow from stuck by it). Raises ConfigError for an unusable config
+    and AuthNeeded when Google access has not been authorised."""
     if not settings.user.addresses:
         where = settings.source_file or default_config_path()
         raise ConfigError([f"{where}: user.addresses: empty; set your own email address(es) "
                            "there, or try `radiosilence demo` first"])
+    templates = template_environment(settings.drafts.templates_dir)
     store = Store(settings.paths.database)
     uses_google = settings.sources.mail == "gmail" or settings.sources.calendar == "google"
     google = _Google(settings) if uses_google else None
     clock = CycleTime()
-    return Engine(settings, store, _mail_source(settings, store, google, clock),
-                  _calendar_source(settings, google, clock), _draft_sink(settings, google),
-                  clock)
+    sync = Sync(store, _mail_source(settings, store, google, clock),
+                _calendar_source(settings, google, clock), sync_options(settings), heartbeat)
+    return Engine(store, sync, _draft_sink(settings, google), plan_policy(settings),
+                  engine_options(settings), templates, clock)
+
+
+def plan_policy(settings: Settings) -> PlanPolicy:
+    p, user = settings.policy, settings.user
+    return PlanPolicy(
+        timezone=user.timezone, user=frozenset(user.addresses), user_name=user.name,
+        thank_you_within_hours=p.thank_you_within_hours,
+        thank_you_delay_hours=p.thank_you_delay_hours,
+        thank_you_expire_days=p.thank_you_expire_days, nudge_after_days=p.nudge_after_days,
+        deadline_grace_business_days=p.deadline_grace_business_days,
+        final_after_days=p.final_after_days, max_followups=p.max_followups,
+        min_days_between_followups=p.min_days_between_followups,
+        reply_reminder_business_days=p.reply_reminder_business_days,
+        give_up_after_days=p.give_up_after_days,
+        business_days=frozenset(WEEKDAYS.index(d) for d in p.business_days),
+        holidays=frozenset(p.holidays), reminder_time=p.reminder_time,
+    )
+
+
+def sync_options(settings: Settings) -> SyncOptions:
+    return SyncOptions(
+        user=frozenset(settings.user.addresses), timezone=settings.user.timezone,
+        sent_folders=frozenset(settings.maildir.sent_folders),
+        drafts_folder=settings.maildir.drafts_folder,
+        window_days=settings.policy.recruiting_window_days,
+    )
+
+
+def engine_options(settings: Settings) -> EngineOptions:
+    user, feed = settings.user, settings.feed
+    return EngineOptions(
+        sender=Address(user.addresses[0] if user.addresses else "", user.name),
+        signature=user.signature or user.name or "[your name]",
+        interview_threshold=settings.policy.interview_threshold,
+        track=settings.policy.track, ignore=settings.policy.ignore,
+        max_new_drafts=settings.drafts.max_new_per_cycle, feed_path=feed.path,
+        feed=FeedOptions(feed.name, feed.refresh_minutes, feed.alarm_minutes_before),
+        event_minutes=feed.event_minutes,
+    )
+
+
+def token_path(settings: Settings) -> Path:
+    """Where the Google authorisation is kept."""
+    return settings.google.token_file or settings.state_dir / "google-token.json"
 
 
 def _mail_source(settings: Settings, store: Store, google: _Google | None,
@@ -40,6 +96,8 @@ def _mail_source(settings: Settings, store: Store, google: _Google | None,
         return GmailMailSource(
             google.service("gmail", "v1"), google.caller, google.batch_uri("gmail/v1"),
             settings.policy.recruiting_window_days, known_domains(store, settings),
+            search_words=RECRUITING_WORDS,
+            relay_domains=senders.ATS_DOMAINS | senders.SCHEDULER_DOMAINS,
             max_bytes=settings.sources.max_message_mb * 1024 * 1024, clock=clock,
         )
     from radiosilence.connectors.local.maildir import MaildirSource

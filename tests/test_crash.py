@@ -41,7 +41,8 @@ import os
 import sys
 from pathlib import Path
 
-from radiosilence.cli.main import open_engine, parse_now
+from radiosilence.cli.args import parse_now
+from radiosilence.wiring import open_engine
 from radiosilence.connectors.base import DraftSink
 from radiosilence.config.settings import load_settings
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from radiosilence.cli.main import open_engine
 from radiosilence.config.settings import load_settings
+from radiosilence.wiring import open_engine
 
 NOW = datetime(2026, 3, 18, 17, 0, tzinfo=UTC)
 ICAL_TESTS = Path(icalendar.__file__).parent / "tests"

@@ -35,6 +35,8 @@ from radiosilence.connectors.google.api import (
 from radiosilence.connectors.google.gmail_drafts import GmailDraftSink
 from radiosilence.connectors.google.gmail_source import GmailMailSource
 from radiosilence.model import Address, FollowUp, Kind, ThreadRef
+from radiosilence.understand import senders
+from radiosilence.understand.recruiting import RECRUITING_WORDS
 from tests.contract_draftsink import KEY, DraftSinkContract, SinkFactory, body_of, make_draft
 from tests.contract_mailsource import MailSourceContract
 from tests.google_emulator import Emulator
@@ -64,7 +66,9 @@ class Rig:
     def source(self, known: tuple[str, ...] = ("brightloom.example",), window_days: int = 60,
                max_bytes: int = 1024 * 1024) -> GmailMailSource:
         return GmailMailSource(self.service, self.caller, self.base + "batch/gmail/v1",
-                               window_days, lambda: known, max_bytes=max_bytes)
+                               window_days, lambda: known, search_words=RECRUITING_WORDS,
+                               relay_domains=senders.ATS_DOMAINS | senders.SCHEDULER_DOMAINS,
+                               max_bytes=max_bytes)
 
     def sink(self) -> GmailDraftSink:
         return GmailDraftSink(self.service, self.caller)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from radiosilence.config.settings import default_settings
 from radiosilence.model import (
     Address,
     Category,
@@ -25,7 +26,10 @@ from radiosilence.model import (
     State,
     Timeframe,
 )
-from radiosilence.plan.followups import PlanPolicy, Timeline, next_slot, plan, plan_interview
+from radiosilence.plan.followups import plan, plan_interview
+from radiosilence.plan.policy import PlanPolicy, Timeline
+from radiosilence.plan.slots import next_slot
+from radiosilence.wiring import plan_policy
 
 LONDON = ZoneInfo("Europe/London")
 ME = "sam.seeker@example.org"
@@ -63,8 +67,9 @@ def interview(start: datetime = IV_START, minutes: int = 60, *, ident: str = "iv
 
 
 def policy(**changes: object) -> PlanPolicy:
+    """The default policy (as the settings declare it), for Sam in London."""
     options: dict = {"timezone": LONDON, "user": frozenset({ME}), "user_name": "Sam Seeker"}
-    return PlanPolicy(**(options | changes))
+    return replace(plan_policy(default_settings()), **(options | changes))
 
 
 def employer(when: datetime, sender: Address = RITA, subject: str = "Re: Your interview",

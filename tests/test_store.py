@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from radiosilence.cli.demo import DEMO_NOW, prepare
-from radiosilence.cli.main import open_engine
 from radiosilence.config.settings import load_settings
 from radiosilence.model import Address, Attendee, CalEvent, Mail
 from radiosilence.store import MIGRATIONS, Action, SchemaError, Store
+from radiosilence.wiring import open_engine
 
 NOW = datetime(2026, 3, 18, 17, 0, tzinfo=UTC)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from radiosilence.cli.main import EXIT_AUTH, EXIT_CONFIG, EXIT_SCHEMA
+from radiosilence.cli.errors import EXIT_AUTH, EXIT_CONFIG, EXIT_SCHEMA
 from radiosilence.runtime.install import (
     TEMPLATE_UNIT,
     UNIT,

@@ -7,9 +7,11 @@ Each test writes the mail as an employer would and checks what the plan makes of
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from radiosilence.config.settings import default_settings
 from radiosilence.model import (
     Address,
     Attendee,
@@ -21,16 +23,19 @@ from radiosilence.model import (
     Mail,
     State,
 )
-from radiosilence.plan.followups import PlanPolicy, Timeline, plan_interview
+from radiosilence.plan.followups import plan_interview
+from radiosilence.plan.policy import Timeline
 from radiosilence.understand.classify.classifier import classify
 from radiosilence.understand.interviews import company_from_signature, find_interviews, score_event
+from radiosilence.wiring import plan_policy
 
 LONDON = ZoneInfo("Europe/London")
 ME = "sam.seeker@example.org"
 SAM = Address(ME, "Sam Seeker")
 RITA = Address("rita.reyes@lumenlabs.example", "Rita Reyes")
 ANA = Address("ana.ortiz@lumenlabs.example", "Ana Ortiz")
-POLICY = PlanPolicy(timezone=LONDON, user=frozenset({ME}), user_name="Sam Seeker")
+POLICY = replace(plan_policy(default_settings()), timezone=LONDON, user=frozenset({ME}),
+                 user_name="Sam Seeker")
 
 
 def utc(*parts: int) -> datetime:

@@ -32,19 +32,12 @@ from radiosilence.connectors.base import (
 )
 from radiosilence.connectors.google.api import Caller
 from radiosilence.mailformat import b64url_decode
-from radiosilence.understand import senders
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 500  # the largest maxResults messages.list and history.list accept
 MAX_QUERY_CHARS = 1200  # Gmail documents no limit for `q`; long ones are split to be safe
 _MB = 1024 * 1024
-# Words of recruiting mail, as Gmail matches them: whole words, no stemming to rely on.
-QUERY_WORDS = (
-    "interview", "interviews", "interviewing", "interviewer", "application", "applications",
-    "applied", "candidate", "candidacy", "recruiter", "recruiting", "recruitment", "hiring",
-    "onsite", "screening", "position", "role", "offer", "opportunity", "talent",
-)
 # System labels (developers.google.com/gmail/api/guides/labels). Spam and trash are never
 # read; drafts are never mail to understand (ours would even look like the newest message).
 _NEVER = frozenset({"SPAM", "TRASH", "DRAFT"})
@@ -55,6 +48,7 @@ class GmailMailSource(MailSource):
 
     def __init__(self, service: Any, caller: Caller, batch_uri: str, window_days: int,
                  known_domains: Callable[[], Iterable[str]], user_id: str = "me", *,
+                 search_words: Iterable[str] = (), relay_domains: Iterable[str] = (),
                  max_bytes: int = 25 * _MB,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.service = service
@@ -62,6 +56,10 @@ class GmailMailSource(MailSource):
         self.batch_uri = batch_uri
         self.window_days = window_days
         self.known_domains = known_domains  # companies of known interviews (calendar first)
+        # What the first scan searches for: words of recruiting mail, matched by Gmail as
+        # whole words (no stemming), and the relays that write for employers.
+        self.search_words = tuple(search_words)
+        self.relay_domains = sorted(relay_domains)
         self.user_id = user_id
         self.max_bytes = max_bytes
         self.clock = clock
@@ -100,9 +98,9 @@ class GmailMailSource(MailSource):
         restriction here, so sent mail and archived mail are found too."""
         # after: takes a date read in Pacific time; a day's margin covers any zone.
         since = (self.clock() - timedelta(days=self.window_days + 1)).strftime("%Y/%m/%d")
-        relays = sorted(senders.ATS_DOMAINS | senders.SCHEDULER_DOMAINS)
+        relays = self.relay_domains
         known = sorted({d.strip().lower() for d in self.known_domains() if d.strip()})
-        terms = [*QUERY_WORDS,
+        terms = [*self.search_words,
                  *(f"from:{d}" for d in relays),
                  # The user's replies to a relay or an interviewer's company: they decide
                  # whether the employer owes the next word.

@@ -1,4 +1,4 @@
-"""Draft messages from templates: real RFC 5322 mail, threaded, stamped with our key.
+"""Draft messages: real RFC 5322 mail, threaded, stamped with our key.
 
 The key header lets us find a draft again after a crash (DESIGN.md section 3, apply);
 the content hash tells an untouched draft from one the user edited.
@@ -14,57 +14,15 @@ from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime
-from pathlib import Path
-
-import jinja2
 
 from radiosilence.connectors.base import DRAFT_KEY_HEADER
 from radiosilence.mailformat import strip_reply_prefixes
-from radiosilence.model import Address, FollowUp, Kind
+from radiosilence.model import Address, FollowUp
 
-TEMPLATE_NAMES = {Kind.THANK_YOU: "thank-you.txt.j2", Kind.NUDGE: "nudge.txt.j2",
-                  Kind.FINAL: "final.txt.j2"}
-SHORT_TEMPLATE = "short.txt.j2"
 # Message-IDs are single tokens; folded at the default 78 columns the email package would
 # wrap a long one in an RFC 2047 encoded-word, which no client matches for threading.
 # RFC 5322 2.1.1 allows lines up to 998 characters, so fold only beyond that.
 DRAFT_POLICY = email_policy.SMTP.clone(max_line_length=998)
-
-
-class TemplateProblem(Exception):
-    """A user template does not render or lacks its Subject line."""
-
-
-def template_environment(user_dir: Path | None) -> jinja2.Environment:
-    """Templates from `user_dir` first (same file names override), then the bundled ones."""
-    loaders: list[jinja2.BaseLoader] = []
-    if user_dir:
-        loaders.append(jinja2.FileSystemLoader(str(user_dir)))
-    loaders.append(jinja2.PackageLoader("radiosilence.config", "templates"))
-    return jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders), autoescape=False, keep_trailing_newline=False,
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-    )
-
-
-def render_text(env: jinja2.Environment, followup: FollowUp, signature: str) -> tuple[str, str]:
-    """(subject, body) of the draft for `followup`, from its template."""
-    name = TEMPLATE_NAMES[followup.kind]
-    try:
-        text = env.get_template(name).render(**followup.context, signature=signature)
-    except jinja2.TemplateError as error:
-        raise TemplateProblem(f"template {name}: {error}") from error
-    head, _, body = text.partition("\n")
-    if not head.lower().startswith("subject:"):
-        raise TemplateProblem(f"template {name}: the first line must be 'Subject: ...'")
-    return head.partition(":")[2].strip(), _tidy(body)
-
-
-def render_short(env: jinja2.Environment, followup: FollowUp) -> str:
-    """A version short enough for a LinkedIn message (at most 300 characters)."""
-    text = env.get_template(SHORT_TEMPLATE).render(**followup.context, kind=str(followup.kind))
-    text = re.sub(r"\s+", " ", text).strip()
-    return text if len(text) <= 300 else text[:297].rstrip() + "..."
 
 
 def build_draft(followup: FollowUp, sender: Address, subject: str, body: str,
@@ -120,9 +78,3 @@ def word_count(text: str) -> int:
 def _header_address(address: Address) -> HeaderAddress:
     user, _, domain = address.email.partition("@")
     return HeaderAddress(display_name=address.name, username=user, domain=domain)
-
-
-def _tidy(body: str) -> str:
-    """Collapse the blank lines template logic leaves behind."""
-    body = re.sub(r"[ \t]+\n", "\n", body.strip())
-    return re.sub(r"\n{3,}", "\n\n", body)

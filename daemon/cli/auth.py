@@ -11,10 +11,7 @@ from pathlib import Path
 
 from radiosilence.config.settings import ConfigError, Settings
 from radiosilence.connectors.google.api import SCOPES, save_credentials
-
-
-def token_path(settings: Settings) -> Path:
-    return settings.google.token_file or settings.state_dir / "google-token.json"
+from radiosilence.wiring import token_path
 
 
 def authorise(settings: Settings) -> Path:

@@ -13,10 +13,13 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
-from radiosilence.cli.main import UsageProblem, open_engine, parse_now, print_cycle
+from radiosilence.cli.args import parse_now
+from radiosilence.cli.errors import UsageProblem
+from radiosilence.cli.output import print_cycle
 from radiosilence.config.settings import load_settings
 from radiosilence.connectors.local.maildir import discover_folders
 from radiosilence.fsutil import ensure_private_dir
+from radiosilence.wiring import open_engine
 
 # Inside the sample's story: the Wednesday afternoon after the Brightloom panel.
 DEMO_NOW = "2026-03-18T17:00:00+00:00"

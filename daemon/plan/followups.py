@@ -7,63 +7,31 @@ the clock by writing, so a nudge after a fresh promise is a new follow-up, not t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from radiosilence.model import (
     Address,
     Category,
     Classification,
     FollowUp,
-    Interview,
     InterviewPlan,
     Kind,
     Mail,
     State,
 )
-from radiosilence.parse.dates import add_business_days
+from radiosilence.plan.context import template_context
+from radiosilence.plan.policy import PlanPolicy, Timeline
+from radiosilence.plan.slots import (
+    business_days_after,
+    local_text,
+    reminder_on,
+    thank_you_reminder,
+)
 from radiosilence.understand.threads import contact_for, thread_with
 
-UTC = ZoneInfo("UTC")
 _CLOSING = {Category.REJECTION: State.REJECTED, Category.OFFER: State.OFFER}
 _ADVANCING = {Category.NEXT_ROUND, Category.INTERVIEW_INVITE}
-# A thank-you reminder should land in waking hours; otherwise it waits for the morning.
-_DAY_STARTS, _DAY_ENDS = time(8, 0), time(20, 0)
-
-
-@dataclass(frozen=True)
-class PlanPolicy:
-    """The numbers of DESIGN.md section 2, plus what planning needs to know of the user."""
-
-    timezone: ZoneInfo
-    user: frozenset[str]
-    user_name: str = ""
-    thank_you_within_hours: int = 24
-    thank_you_delay_hours: int = 2
-    thank_you_expire_days: int = 3
-    nudge_after_days: int = 7
-    deadline_grace_business_days: int = 2
-    final_after_days: int = 7
-    max_followups: int = 2
-    min_days_between_followups: int = 7
-    reply_reminder_business_days: int = 1
-    give_up_after_days: int = 14
-    business_days: frozenset[int] = frozenset(range(5))  # Monday=0
-    holidays: frozenset[date] = frozenset()
-    reminder_time: time = time(9, 30)
-    notes: Mapping[tuple[str, str], str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Timeline:
-    """An interview with its mail (oldest first) and the labels of the employer's mail."""
-
-    interview: Interview
-    mails: tuple[Mail, ...]
-    labels: Mapping[str, Classification]
-    superseded_by: Interview | None = None  # a later round at the same employer
 
 
 @dataclass
@@ -93,7 +61,7 @@ def plan_interview(timeline: Timeline, policy: PlanPolicy, now: datetime) -> Int
     if iv.cancelled:
         return InterviewPlan(iv, State.CANCELLED, "nothing: the interview was cancelled", None)
     if now < iv.end:
-        when = _local_text(iv.start, policy)
+        when = local_text(iv.start, policy)
         return InterviewPlan(iv, State.SCHEDULED, f"interview {when}", iv.start)
     walk = _read_mail(timeline, policy)
     thanks = _thank_yous(timeline, walk, policy, now)
@@ -164,13 +132,13 @@ def _thank_yous(timeline: Timeline, walk: _Walk, policy: PlanPolicy,
     if walk.closed or now > iv.end + timedelta(days=policy.thank_you_expire_days):
         return ()
     due = iv.end + timedelta(hours=policy.thank_you_within_hours)
-    remind = _thank_you_reminder(iv.end, policy)
+    remind = thank_you_reminder(iv.end, policy)
     people = iv.interviewers or _fallback_thanks(timeline)
     return tuple(
         FollowUp(
             key=f"{Kind.THANK_YOU}/{iv.id}/{person.email}/0", kind=Kind.THANK_YOU,
             interview_id=iv.id, to=(person,), due=due, remind_at=remind,
-            context=_context(iv, person, policy),
+            context=template_context(iv, person, policy, timeline.notes),
         )
         for person in people if person.email not in walk.thanked
     )
@@ -187,14 +155,15 @@ def _owe_reply(timeline: Timeline, walk: _Walk, policy: PlanPolicy,
     iv, asked = timeline.interview, walk.owed_by_user
     assert asked is not None
     local_day = asked.date.astimezone(policy.timezone).date()
-    due = _reminder_on(_add_business_days(local_day, policy.reply_reminder_business_days,
+    due = reminder_on(business_days_after(local_day, policy.reply_reminder_business_days,
                                           policy), policy)
     person = asked.sender
     reminder = FollowUp(
         key=f"{Kind.REPLY}/{iv.id}/{person.email}/{walk.clock}", kind=Kind.REPLY,
         interview_id=iv.id, to=(person,), due=due, remind_at=due,
         thread=thread_with(person, list(timeline.mails), set()),
-        context=_context(iv, person, policy) | {"asked_subject": asked.subject},
+        context=template_context(iv, person, policy, timeline.notes)
+        | {"asked_subject": asked.subject},
     )
     plan_ = InterviewPlan(iv, State.IN_CONVERSATION,
                           f"reply to {person.name or person.email}", due, (reminder,))
@@ -210,7 +179,7 @@ def _chase(timeline: Timeline, walk: _Walk, policy: PlanPolicy, now: datetime) -
     kind = Kind.NUDGE if sent == 0 else Kind.FINAL
     due = _nudge_due(walk, policy) if sent == 0 else _final_due(walk, policy)
     if walk.hold_until:  # an out-of-office: not before the person is back
-        due = max(due, _reminder_on(_add_business_days(walk.hold_until, 1, policy), policy))
+        due = max(due, reminder_on(business_days_after(walk.hold_until, 1, policy), policy))
     if now > due + timedelta(days=policy.give_up_after_days):
         return InterviewPlan(iv, State.SILENT, "nothing: no answer for too long", None)
     automatic = _automatic(timeline)
@@ -221,12 +190,13 @@ def _chase(timeline: Timeline, walk: _Walk, policy: PlanPolicy, now: datetime) -
         key=f"{kind}/{iv.id}/{contact.email}/{walk.clock}", kind=kind, interview_id=iv.id,
         to=(contact,), due=due, remind_at=due,
         thread=thread_with(contact, list(timeline.mails), automatic),
-        context=_context(iv, contact, policy) | {"deadline_phrase": walk.deadline_phrase},
+        context=template_context(iv, contact, policy, timeline.notes)
+        | {"deadline_phrase": walk.deadline_phrase},
     )
     if now < due:
         state = State.WAITING if sent == 0 else State.NUDGED
         name = "nudge" if sent == 0 else "final check-in"
-        return InterviewPlan(iv, state, f"{name} on {_local_text(due, policy)}", due, (followup,))
+        return InterviewPlan(iv, state, f"{name} on {local_text(due, policy)}", due, (followup,))
     state = State.NUDGE_DUE if sent == 0 else State.FINAL_DUE
     name = "nudge" if sent == 0 else "final check-in"
     return InterviewPlan(iv, state, f"send the {name} draft", due, (followup,))
@@ -234,17 +204,17 @@ def _chase(timeline: Timeline, walk: _Walk, policy: PlanPolicy, now: datetime) -
 
 def _nudge_due(walk: _Walk, policy: PlanPolicy) -> datetime:
     if walk.deadline:
-        day = _add_business_days(walk.deadline, policy.deadline_grace_business_days, policy)
+        day = business_days_after(walk.deadline, policy.deadline_grace_business_days, policy)
     else:
         local = walk.clock_start.astimezone(policy.timezone).date()
         day = local + timedelta(days=policy.nudge_after_days)
-    return _reminder_on(day, policy)
+    return reminder_on(day, policy)
 
 
 def _final_due(walk: _Walk, policy: PlanPolicy) -> datetime:
     gap = max(policy.final_after_days, policy.min_days_between_followups)
     local = walk.followups[-1].astimezone(policy.timezone).date()
-    return _reminder_on(local + timedelta(days=gap), policy)
+    return reminder_on(local + timedelta(days=gap), policy)
 
 
 def _with_thanks(plan_: InterviewPlan, thanks: tuple[FollowUp, ...]) -> InterviewPlan:
@@ -262,83 +232,3 @@ def _automatic(timeline: Timeline) -> set[str]:
     return {mail_id for mail_id, label in timeline.labels.items()
             if label.category in (Category.AUTO_REPLY, Category.OTHER) and not label.asks_user
             and label.confidence >= 0.8}
-
-
-# --- time of day and business days ---------------------------------------------------------
-
-
-def _is_business_day(day: date, policy: PlanPolicy) -> bool:
-    return day.weekday() in policy.business_days and day not in policy.holidays
-
-
-def _add_business_days(day: date, count: int, policy: PlanPolicy) -> date:
-    return add_business_days(day, count, policy.holidays, policy.business_days)
-
-
-def next_slot(moment: datetime, policy: PlanPolicy) -> datetime:
-    """The first reminder time (business day, configured time of day) at or after `moment`."""
-    local = moment.astimezone(policy.timezone)
-    slot = _reminder_on(local.date(), policy)
-    return slot if slot >= moment else _reminder_on(local.date() + timedelta(days=1), policy)
-
-
-def _reminder_on(day: date, policy: PlanPolicy) -> datetime:
-    """The configured time of day on `day`, or on the next business day after it."""
-    for _ in range(366):  # a policy with no business days at all must still end
-        if _is_business_day(day, policy):
-            break
-        day += timedelta(days=1)
-    local = datetime.combine(day, policy.reminder_time, tzinfo=policy.timezone)
-    return local.astimezone(UTC)
-
-
-def _thank_you_reminder(end: datetime, policy: PlanPolicy) -> datetime:
-    """A few hours after the interview (the best time to thank), in waking hours."""
-    at = (end + timedelta(hours=policy.thank_you_delay_hours)).astimezone(policy.timezone)
-    if _is_business_day(at.date(), policy) and _DAY_STARTS <= at.time() < _DAY_ENDS:
-        return at.astimezone(UTC)
-    day = at.date() if at.time() < _DAY_STARTS else at.date() + timedelta(days=1)
-    return _reminder_on(day, policy)
-
-
-def _local_text(moment: datetime, policy: PlanPolicy) -> str:
-    return moment.astimezone(policy.timezone).strftime("%a %d %b %H:%M")
-
-
-# --- what the templates get to know --------------------------------------------------------
-
-
-def _context(iv: Interview, person: Address, policy: PlanPolicy) -> dict[str, str]:
-    local_start = iv.start.astimezone(policy.timezone)
-    return {
-        "first_name": person.first_name,
-        "recipient_email": person.email,
-        "company": iv.company,
-        "role": iv.role,
-        "interview_day": f"{local_start:%A} {local_start.day} {local_start:%B}",
-        "topic": _topic_for(iv, person, policy.notes),
-        "interview_note": policy.notes.get((iv.id, ""), ""),
-        "user_name": policy.user_name,
-    }
-
-
-def _topic_for(iv: Interview, person: Address, notes: Mapping[tuple[str, str], str]) -> str:
-    """What this person and the user talked about: the user's note on them, else the
-    agenda line naming them in the invite."""
-    if note := notes.get((iv.id, person.email)):
-        return note
-    names = [n for n in person.name.replace(",", " ").split() if len(n) > 2]
-    for line in iv.description.splitlines():
-        if any(name.lower() in line.lower() for name in names):
-            return _strip_agenda_line(line, names)
-    return ""
-
-
-def _strip_agenda_line(line: str, names: list[str]) -> str:
-    """'10:00 Systems design with Ana Ortiz: queue migration' -> 'queue migration'."""
-    text = line.strip(" -*•\t")
-    if ":" in text:
-        head, _, tail = text.rpartition(":")
-        if tail.strip() and any(n.lower() in head.lower() for n in names):
-            return tail.strip()
-    return text

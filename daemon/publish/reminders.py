@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from radiosilence.apply.drafts import render_short
 from radiosilence.model import FollowUp, InterviewPlan, Kind
-from radiosilence.plan.followups import PlanPolicy, next_slot
+from radiosilence.plan.policy import PlanPolicy
+from radiosilence.plan.slots import next_slot
 from radiosilence.publish.feed import Reminder
+from radiosilence.render import render_short
 from radiosilence.store import Action
 
 _TITLES = {

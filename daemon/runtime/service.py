@@ -9,12 +9,10 @@ systemd is told READY, STATUS, WATCHDOG and STOPPING over $NOTIFY_SOCKET (sd_not
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import random
 import signal
-import socket
+import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -26,9 +24,12 @@ import schedule
 
 from radiosilence.apply.reconcile import BrakeError
 from radiosilence.config.settings import ConfigError, Settings, load_settings
-from radiosilence.connectors.base import AuthNeeded, RateLimited
+from radiosilence.connectors.base import AuthNeeded, ConnectorError, RateLimited, Unavailable
 from radiosilence.engine import Engine
 from radiosilence.fsutil import remove_stale_temporaries
+from radiosilence.render import TemplateProblem
+from radiosilence.runtime.lock import InstanceLock
+from radiosilence.runtime.notify import notify, watchdog_seconds
 from radiosilence.store import SchemaError
 from radiosilence.wiring import open_engine
 
@@ -38,12 +39,24 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FIRST_RETRY_SECONDS = 30.0
-# Errors that retrying cannot fix: the service stops and says what to do.
-FATAL = (AuthNeeded, ConfigError, SchemaError)
+# The service sorts what a cycle raises into three kinds (STYLE.md, "sort errors at the edge"):
+# fatal: retrying cannot fix it; the service stops with an exit code the unit does not
+#   restart on, and the journal says what to fix.
+FATAL = (AuthNeeded, ConfigError, SchemaError, TemplateProblem)
+# transient: the outside world is away for now; retried with backoff, one line each time.
+TRANSIENT = (Unavailable, RateLimited, ConnectorError, OSError, sqlite3.OperationalError)
+# Anything else is a bug: its traceback is logged once, at ERROR, then it is retried with
+# backoff like an outage (it may depend on one message that a later cycle no longer sees).
 
 
-class AlreadyRunning(Exception):
-    """Another radiosilence holds the lock of this state folder."""
+class Heartbeat:
+    """Progress, as the watchdog sees it: the loop turned, or a cycle got through an item."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def beat(self) -> None:
+        self.last = time.monotonic()
 
 
 class Clock:
@@ -56,71 +69,12 @@ class Clock:
         return datetime.now(UTC) + self.offset
 
 
-def notify(message: str) -> bool:
-    """Send one sd_notify datagram; False when not run by systemd or the send failed."""
-    address = os.environ.get("NOTIFY_SOCKET", "")
-    if not address:
-        return False
-    if address.startswith("@"):  # an abstract socket (sd_notify(3))
-        address = "\0" + address[1:]
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
-        # Never block: a reader that stops draining its queue must not freeze the service
-        # (a dropped STATUS or WATCHDOG costs less than a hung loop).
-        sock.setblocking(False)
-        try:
-            sock.sendto(message.encode(), address)
-        except BlockingIOError:
-            log.debug("service manager's notify queue is full: dropped %s", message[:20])
-            return False
-        except OSError as error:
-            log.warning("could not notify the service manager: %s", error)
-            return False
-    return True
-
-
-def watchdog_seconds() -> float | None:
-    """How often to send WATCHDOG=1: half of $WATCHDOG_USEC, as sd_watchdog_enabled(3) advises."""
-    usec, pid = os.environ.get("WATCHDOG_USEC", ""), os.environ.get("WATCHDOG_PID", "")
-    if not usec.isdigit() or (pid and pid != str(os.getpid())):
-        return None
-    return int(usec) / 1_000_000 / 2
-
-
-class InstanceLock:
-    """An exclusive flock on `<state>/radiosilence.lock`; the kernel drops it when the process
-    dies, even by SIGKILL, so a crash never leaves a stale lock behind."""
-
-    def __init__(self, state_dir: Path) -> None:
-        self.path = state_dir / "radiosilence.lock"
-        self.fd: int | None = None
-
-    def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
-            os.close(fd)
-            raise AlreadyRunning(
-                f"another radiosilence (pid {holder}) is running on {self.path.parent}"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self.fd = fd
-
-    def release(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-
-
 class Service:
     """The loop. Build with the config path; `run()` returns when asked to stop and raises
     the FATAL errors after cleaning up."""
 
     def __init__(self, config: Path | None, settings: Settings, engine: Engine,
-                 clock: Clock, *, serve: bool = True) -> None:
+                 clock: Clock, *, serve: bool = True, heartbeat: Heartbeat | None = None) -> None:
         self.config = config
         self.settings = settings
         self.engine = engine
@@ -130,8 +84,10 @@ class Service:
         self.scheduler = schedule.Scheduler()
         self.wake = threading.Event()
         self.stopped = threading.Event()  # set once, when the loop has ended
-        self.last_beat = time.monotonic()
-        engine.heartbeat = self.beat
+        # The engine was built with `heartbeat.beat` (see run_service), so a long sync
+        # keeps the watchdog fed.
+        self.heartbeat = heartbeat or Heartbeat()
+        self.last_bug = ""  # the last bug logged with its traceback, not repeated
         self.stopping = False
         self.reload_requested = False
         self.failures = 0
@@ -180,7 +136,7 @@ class Service:
 
     def _loop(self) -> None:
         while not self.stopping:
-            self.beat()
+            self.heartbeat.beat()
             if self.reload_requested:
                 self.reload_requested = False
                 self.reload()
@@ -190,10 +146,6 @@ class Service:
             if not self.stopping:
                 self.wake.wait(self._sleep_seconds())
                 self.wake.clear()
-
-    def beat(self) -> None:
-        """Progress: the loop turned, or a cycle got through another item."""
-        self.last_beat = time.monotonic()
 
     def _start_watchdog(self) -> threading.Thread | None:
         """Ping WATCHDOG=1 at half the watchdog interval, but only while progress shows:
@@ -205,7 +157,7 @@ class Service:
 
         def pinger() -> None:
             while not self.stopping:
-                if time.monotonic() - self.last_beat < 2 * ping:
+                if time.monotonic() - self.heartbeat.last < 2 * ping:
                     notify("WATCHDOG=1")
                 self.stopped.wait(ping)
 
@@ -242,10 +194,15 @@ class Service:
             log.error("cycle stopped: %s", error)
             self._status("stopped by the draft brake: run `radiosilence plan`")
             return
-        except Exception as error:  # an outage or a bug: keep serving, try again soon
+        except TRANSIENT as error:  # an outage: keep serving, try again soon
+            self._retry_later(error)
+            return
+        except Exception as error:  # a bug: the traceback once, then retried like an outage
+            self._log_bug(error)
             self._retry_later(error)
             return
         self.failures = 0
+        self.last_bug = ""
         pending = sum(1 for a in self.engine.store.actions().values() if a.status == "drafted")
         self._status(f"{len(report.plans)} interviews, {pending} drafts pending, "
                      f"next sync {self._next_sync()}")
@@ -259,9 +216,14 @@ class Service:
             delay = max(delay, error.retry_after)
         self.retry_at = self.clock.now() + timedelta(seconds=delay)
         log.warning("cycle failed (%s); trying again in %.0f s", _one_line(error), delay)
-        if not isinstance(error, OSError | RateLimited) and self.settings.logging.level == "debug":
+        if isinstance(error, TRANSIENT) and log.isEnabledFor(logging.DEBUG):
             log.debug("details", exc_info=error)
         self._status(f"waiting to retry after an error: {_one_line(error)}")
+
+    def _log_bug(self, error: Exception) -> None:
+        if _one_line(error) != self.last_bug:
+            log.error("unexpected error in a cycle (a bug: please report it)", exc_info=error)
+            self.last_bug = _one_line(error)
 
     def housekeeping(self) -> None:
         """Forget what is older than twice the recruiting window; compact the database."""
@@ -283,15 +245,14 @@ class Service:
             if settings.state_dir != self.settings.state_dir:
                 raise ConfigError([f"{settings.source_file}: paths.state_dir: cannot change "
                                    "while running; restart the service"])
-            engine = open_engine(settings)
-        except (ConfigError, SchemaError) as error:
+            engine = open_engine(settings, self.heartbeat.beat)
+        except (ConfigError, SchemaError, TemplateProblem) as error:
             log.error("config not reloaded, still running on the old one: %s",
                       str(error).replace("\n", "; "))
             return
         self.engine.store.close()
         old = self.settings
         self.settings, self.engine = settings, engine
-        engine.heartbeat = self.beat
         self._schedule()
         if self.serve and (old.feed.host, old.feed.port, old.feed.path) != (
                 settings.feed.host, settings.feed.port, settings.feed.path):
@@ -358,7 +319,9 @@ def run_service(config: Path | None, settings: Settings, start: datetime | None,
     lock = InstanceLock(settings.state_dir)
     lock.acquire()
     try:
-        service = Service(config, settings, open_engine(settings), Clock(start), serve=serve)
+        heartbeat = Heartbeat()
+        service = Service(config, settings, open_engine(settings, heartbeat.beat), Clock(start),
+                          serve=serve, heartbeat=heartbeat)
         service.install_signal_handlers()
         service.run()
     finally:
