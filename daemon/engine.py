@@ -17,7 +17,8 @@ from pathlib import Path
 import jinja2
 
 from radiosilence.apply.drafts import build_draft
-from radiosilence.apply.reconcile import Draft, Outcome, apply_drafts
+from radiosilence.apply.execute import apply_drafts
+from radiosilence.apply.reconcile import Draft, Outcome
 from radiosilence.connectors.base import DraftSink
 from radiosilence.model import Address, CalEvent, Classification, InterviewPlan, Kind, Mail
 from radiosilence.plan.followups import plan
@@ -25,7 +26,7 @@ from radiosilence.plan.policy import PlanPolicy, Timeline
 from radiosilence.publish.feed import FeedOptions, FeedRecord, render_feed, write_feed
 from radiosilence.publish.reminders import reminders_for
 from radiosilence.render import TemplateProblem, render_text
-from radiosilence.store import Store
+from radiosilence.store import ActionStatus, Store
 from radiosilence.sync import Sync, SyncReport
 from radiosilence.understand.classify.classifier import classify
 from radiosilence.understand.interviews import company_key, find_interviews, interview_id
@@ -198,7 +199,7 @@ class Engine:
     def publish(self, plans: list[InterviewPlan], now: datetime) -> Path:
         """Write the reminder feed: one event per pending follow-up the user still owes."""
         actions = self.store.actions()
-        handled = {key for key, a in actions.items() if a.status == "gone"}
+        handled = {key for key, a in actions.items() if a.status == ActionStatus.GONE}
         reminders = reminders_for(plans, actions, handled, self.templates,
                                   self.options.event_minutes, self.policy)
         previous = {row["key"]: FeedRecord(row["uid"], row["content_hash"], row["sequence"],

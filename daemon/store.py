@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +59,18 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+class ActionStatus(StrEnum):
+    """Where a follow-up we acted on stands; stored as its text."""
+
+    DRAFTED = "drafted"  # our draft is in the mailbox as we wrote it
+    EDITED = "edited"  # the user changed it: hands off from now on
+    GONE = "gone"  # the user sent or deleted it
+    REMOVED = "removed"  # we removed it because nobody needed it any more
+
+
 @dataclass(frozen=True)
 class Action:
-    """A follow-up we acted on. status: drafted, edited (user changed it: hands off),
-    gone (user sent or deleted it), removed (we removed it as obsolete)."""
+    """A follow-up we acted on, with the draft we wrote for it."""
 
     key: str
     kind: str
@@ -69,7 +78,7 @@ class Action:
     recipient: str
     draft_ref: str
     content_hash: str
-    status: str
+    status: ActionStatus
     due: str
     created_at: str
     updated_at: str
@@ -201,7 +210,8 @@ class Store:
 
     def actions(self) -> dict[str, Action]:
         rows = self.db.execute("SELECT * FROM actions")
-        return {row["key"]: Action(**dict(row)) for row in rows}
+        return {row["key"]: Action(**(dict(row) | {"status": ActionStatus(row["status"])}))
+                for row in rows}
 
     def put_action(self, action: Action) -> None:
         self.db.execute(

@@ -1,5 +1,9 @@
 """The one place that changes the mailbox: desired drafts vs. what we recorded.
 
+Three steps. `observe` looks at the drafts the sink holds for our keys; `decide`, a pure
+function, turns what we recorded, what we observed and what we want into a list of
+operations; `execute` (in `execute.py`) carries them out. A dry run decides and stops.
+
 Idempotent by key. Before creating a draft we look for one carrying its key, so a crash
 between "draft written" and "action saved" is healed by adopting that draft, never by
 writing a second. A draft whose content no longer matches what we wrote was edited by the
@@ -8,17 +12,13 @@ user and is never touched again. Nothing here can send mail: sinks only store dr
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass, field
 
 from radiosilence.apply.drafts import draft_hash
 from radiosilence.connectors.base import DraftSink, StoredDraft
 from radiosilence.model import FollowUp
-from radiosilence.store import Action, Store
-
-log = logging.getLogger(__name__)
+from radiosilence.store import Action, ActionStatus
 
 
 class BrakeError(Exception):
@@ -42,6 +42,67 @@ class Draft:
         return thread.thread_hint if thread else ""
 
 
+@dataclass(frozen=True)
+class Observed:
+    """What the sink holds: for each draft we recorded as ours, the draft now there (None if
+    gone); for each wanted key we hold no draft for, a draft carrying it (a crash's orphan)."""
+
+    current: Mapping[str, StoredDraft | None] = field(default_factory=dict)
+    orphans: Mapping[str, StoredDraft] = field(default_factory=dict)
+
+
+# --- the operations -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Create:
+    key: str
+    draft: Draft
+
+
+@dataclass(frozen=True)
+class Update:
+    """Replace our untouched draft `ref` (content `old_hash`) with a new version."""
+
+    key: str
+    draft: Draft
+    ref: str
+    old_hash: str
+
+
+@dataclass(frozen=True)
+class Remove:
+    """Delete our untouched draft: nobody needs it any more (reply came, interview closed)."""
+
+    key: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class Adopt:
+    """Record a draft with our key that we hold no record of; EDITED when its content is
+    not what we would write now (the user may have changed it: hands off)."""
+
+    key: str
+    draft: Draft
+    ref: str
+    status: ActionStatus
+
+
+@dataclass(frozen=True)
+class Note:
+    """Record what observing found: the draft moved (`ref`), our own update written before a
+    crash kept us from recording it (`content_hash`), or a new `status` (EDITED, GONE)."""
+
+    key: str
+    ref: str | None = None
+    content_hash: str | None = None
+    status: ActionStatus | None = None
+
+
+Op = Create | Update | Remove | Adopt | Note
+
+
 @dataclass
 class Outcome:
     """What a cycle did (or, in a dry run, would do), as lists of follow-up keys."""
@@ -58,125 +119,105 @@ class Outcome:
         return len(self.created) + len(self.updated) + len(self.removed)
 
 
-def apply_drafts(desired: Mapping[str, Draft], sink: DraftSink, store: Store, now: datetime,
-                 *, dry_run: bool = False, max_new: int = 10) -> Outcome:
-    """Make the Drafts folder match `desired` (keyed by follow-up key).
+# --- observe, decide ------------------------------------------------------------------------
 
-    Raises BrakeError, before changing anything, when more than `max_new` drafts would be
-    created in this one cycle.
-    """
-    recorded = store.actions()
-    outcome = Outcome()
-    _refresh(recorded, desired, sink, store, now, outcome, dry_run)
-    recorded = store.actions() if not dry_run else recorded
-    to_create = [key for key in desired if key not in recorded
-                 or recorded[key].status == "removed"]
-    if len(to_create) > max_new:
-        raise BrakeError(
-            f"this cycle would create {len(to_create)} drafts (limit {max_new}): check "
-            "`radiosilence plan`, then raise drafts.max_new_per_cycle if it is right"
-        )
-    for key, draft in desired.items():
-        _bring_in_line(key, draft, recorded.get(key), sink, store, now, outcome, dry_run)
+
+def observe(recorded: Mapping[str, Action], desired: Mapping[str, Draft],
+            sink: DraftSink) -> Observed:
+    """Look up, in the sink, every draft `decide` needs to know about; changes nothing."""
+    current = {key: sink.get(action.draft_ref) or sink.find(key)
+               for key, action in recorded.items() if action.status == ActionStatus.DRAFTED}
+    orphans = {}
+    for key in desired:
+        action = recorded.get(key)
+        if action is None or action.status == ActionStatus.REMOVED:
+            if (found := sink.find(key)) is not None:
+                orphans[key] = found
+    return Observed(current, orphans)
+
+
+def decide(recorded: Mapping[str, Action], observed: Observed,
+           desired: Mapping[str, Draft]) -> list[Op]:
+    """The operations that make the mailbox match `desired`. Pure: same input, same list."""
+    ops: list[Op] = []
+    now_recorded = dict(recorded)
     for key, action in recorded.items():
-        if key not in desired and action.status == "drafted":
-            _remove_obsolete(action, sink, store, now, outcome, dry_run)
+        if action.status == ActionStatus.DRAFTED:
+            note = _notice(key, action, observed.current.get(key), desired.get(key))
+            if note is not None:
+                ops.append(note)
+                now_recorded[key] = _noted(action, note)
+    for key, draft in desired.items():
+        ops.extend(_bring_in_line(key, draft, now_recorded.get(key), observed))
+    ops.extend(Remove(key, action.draft_ref) for key, action in now_recorded.items()
+               if key not in desired and action.status == ActionStatus.DRAFTED)
+    return ops
+
+
+def _notice(key: str, action: Action, current: StoredDraft | None,
+            wanted: Draft | None) -> Note | None:
+    """What became of a draft we recorded as ours: sent or deleted, edited, or moved."""
+    if current is None:
+        return Note(key, status=ActionStatus.GONE)
+    found = draft_hash(current.raw)
+    if found != action.content_hash and wanted is not None and found == wanted.hash:
+        # Exactly what we write now: our own update, written just before a crash kept us
+        # from recording it. Still ours, not an edit of the user's.
+        return Note(key, ref=current.ref, content_hash=found)
+    if found != action.content_hash:
+        return Note(key, ref=current.ref, status=ActionStatus.EDITED)
+    if current.ref != action.draft_ref:
+        return Note(key, ref=current.ref)
+    return None
+
+
+def _noted(action: Action, note: Note) -> Action:
+    return Action(**{**action.__dict__, **{
+        name: value for name, value in (("draft_ref", note.ref),
+                                        ("content_hash", note.content_hash),
+                                        ("status", note.status)) if value is not None}})
+
+
+def _bring_in_line(key: str, draft: Draft, action: Action | None,
+                   observed: Observed) -> list[Op]:
+    if action is not None and action.status in (ActionStatus.GONE, ActionStatus.EDITED):
+        return []  # the user has it in hand: never recreate or overwrite
+    if action is not None and action.status == ActionStatus.DRAFTED:
+        if action.content_hash == draft.hash:
+            return []
+        return [Update(key, draft, action.draft_ref, action.content_hash)]
+    orphan = observed.orphans.get(key)
+    if orphan is not None:
+        same = draft_hash(orphan.raw) == draft.hash
+        return [Adopt(key, draft, orphan.ref,
+                      ActionStatus.DRAFTED if same else ActionStatus.EDITED)]
+    return [Create(key, draft)]
+
+
+def outcome_of(ops: list[Op]) -> Outcome:
+    outcome = Outcome()
+    for op in ops:
+        match op:
+            case Create():
+                outcome.created.append(op.key)
+            case Update():
+                outcome.updated.append(op.key)
+            case Remove():
+                outcome.removed.append(op.key)
+            case Adopt():
+                outcome.adopted.append(op.key)
+            case Note(status=ActionStatus.EDITED):
+                outcome.left_edited.append(op.key)
+            case Note(status=ActionStatus.GONE):
+                outcome.gone.append(op.key)
     return outcome
 
 
-def _refresh(recorded: dict[str, Action], desired: Mapping[str, Draft], sink: DraftSink,
-             store: Store, now: datetime, outcome: Outcome, dry_run: bool) -> None:
-    """Look at every draft we made that is still ours: sent, deleted or edited since?"""
-    for key, action in recorded.items():
-        if action.status != "drafted":
-            continue
-        current = sink.get(action.draft_ref) or sink.find(key)
-        if current is None:
-            outcome.gone.append(key)
-            _record(store, action, now, dry_run, status="gone")
-            continue
-        found = draft_hash(current.raw)
-        if found != action.content_hash and key in desired and found == desired[key].hash:
-            # Exactly what we write now: our own update, written just before a crash kept
-            # us from recording it. Still ours, not an edit of the user's.
-            _record(store, action, now, dry_run, draft_ref=current.ref, content_hash=found)
-        elif found != action.content_hash:
-            outcome.left_edited.append(key)
-            log.info("draft %s was edited by you: left alone from now on", key)
-            _record(store, action, now, dry_run, status="edited", draft_ref=current.ref)
-        elif current.ref != action.draft_ref:
-            _record(store, action, now, dry_run, draft_ref=current.ref)
-
-
-def _bring_in_line(key: str, draft: Draft, action: Action | None, sink: DraftSink,
-                   store: Store, now: datetime, outcome: Outcome, dry_run: bool) -> None:
-    if action is not None and action.status in ("gone", "edited"):
-        return  # the user has it in hand: never recreate or overwrite
-    if action is not None and action.status == "drafted":
-        if action.content_hash != draft.hash:
-            outcome.updated.append(key)
-            if not dry_run:
-                ref = sink.put(draft.raw, key, replace=action.draft_ref,
-                               thread_hint=draft.thread_hint)
-                _record(store, action, now, dry_run, draft_ref=ref, content_hash=draft.hash)
-                _drop_leftovers(sink, key, ref, {action.content_hash, draft.hash})
-        return
-    existing = sink.find(key)
-    if existing is not None:
-        _adopt(key, draft, existing, store, now, outcome, dry_run)
-        return
-    outcome.created.append(key)
-    if dry_run:
-        return
-    ref = sink.put(draft.raw, key, thread_hint=draft.thread_hint)
-    # A crash right here leaves a draft without a record: the next cycle's find() adopts it.
-    with store.transaction():
-        store.put_action(_new_action(draft, ref, now))
-
-
-def _drop_leftovers(sink: DraftSink, key: str, keep: str, ours: set[str]) -> None:
-    """Remove extra copies of our draft left by a replace that a crash interrupted.
-
-    Only copies whose content is exactly what we wrote go; anything else is the user's.
-    """
-    for extra in sink.find_all(key):
-        if extra.ref != keep and draft_hash(extra.raw) in ours:
-            log.info("removing a leftover copy of draft %s", key)
-            sink.delete(extra.ref)
-
-
-def _adopt(key: str, draft: Draft, existing: StoredDraft, store: Store, now: datetime,
-           outcome: Outcome, dry_run: bool) -> None:
-    """A draft with our key but no record: written just before a crash. If its content is
-    not what we would write now, the user may have edited it, so hands off."""
-    outcome.adopted.append(key)
-    status = "drafted" if draft_hash(existing.raw) == draft.hash else "edited"
-    if not dry_run:
-        action = _new_action(draft, existing.ref, now)
-        with store.transaction():
-            store.put_action(replace(action, status=status))
-
-
-def _remove_obsolete(action: Action, sink: DraftSink, store: Store, now: datetime,
-                     outcome: Outcome, dry_run: bool) -> None:
-    """Remove an untouched draft nobody needs any more (reply came, interview cancelled)."""
-    outcome.removed.append(action.key)
-    if not dry_run:
-        sink.delete(action.draft_ref)
-        _record(store, action, now, dry_run, status="removed")
-
-
-def _new_action(draft: Draft, ref: str, now: datetime) -> Action:
-    f = draft.followup
-    stamp = now.isoformat()
-    return Action(key=f.key, kind=str(f.kind), interview_id=f.interview_id,
-                  recipient=f.to[0].email if f.to else "", draft_ref=ref,
-                  content_hash=draft.hash, status="drafted", due=f.due.isoformat(),
-                  created_at=stamp, updated_at=stamp)
-
-
-def _record(store: Store, action: Action, now: datetime, dry_run: bool, **changes: str) -> None:
-    if dry_run:
-        return
-    with store.transaction():
-        store.put_action(replace(action, updated_at=now.isoformat(), **changes))
+def check_brake(ops: list[Op], max_new: int) -> None:
+    """Raise BrakeError when the operations would create more than `max_new` drafts."""
+    creates = sum(1 for op in ops if isinstance(op, Create))
+    if creates > max_new:
+        raise BrakeError(
+            f"this cycle would create {creates} drafts (limit {max_new}): check "
+            "`radiosilence plan`, then raise drafts.max_new_per_cycle if it is right"
+        )

@@ -13,7 +13,7 @@ from radiosilence.plan.policy import PlanPolicy
 from radiosilence.plan.slots import next_slot
 from radiosilence.publish.feed import Reminder
 from radiosilence.render import render_short
-from radiosilence.store import Action
+from radiosilence.store import Action, ActionStatus
 
 _TITLES = {
     Kind.THANK_YOU: "Thank {who} for the {company} interview",
@@ -66,7 +66,7 @@ def _description(followup: FollowUp, action: Action | None, templates: jinja2.En
         where = "No draft is written for this one: the answer is yours to give."
     else:
         what = f"Send the {_NAMES[followup.kind]} to {to} by {due}."
-        if action is not None and action.status in ("drafted", "edited"):
+        if action is not None and action.status in (ActionStatus.DRAFTED, ActionStatus.EDITED):
             where = ("The draft is in your Drafts folder: review it, fill in any [placeholder], "
                      "send.")
         else:

@@ -30,7 +30,7 @@ from radiosilence.fsutil import remove_stale_temporaries
 from radiosilence.render import TemplateProblem
 from radiosilence.runtime.lock import InstanceLock
 from radiosilence.runtime.notify import notify, watchdog_seconds
-from radiosilence.store import SchemaError
+from radiosilence.store import ActionStatus, SchemaError
 from radiosilence.wiring import open_engine
 
 if TYPE_CHECKING:
@@ -203,7 +203,8 @@ class Service:
             return
         self.failures = 0
         self.last_bug = ""
-        pending = sum(1 for a in self.engine.store.actions().values() if a.status == "drafted")
+        actions = self.engine.store.actions().values()
+        pending = sum(1 for a in actions if a.status == ActionStatus.DRAFTED)
         self._status(f"{len(report.plans)} interviews, {pending} drafts pending, "
                      f"next sync {self._next_sync()}")
 

@@ -1,0 +1,119 @@
+"""Carrying out what `reconcile.decide` chose, in order, against the sink and the store.
+
+Every write to the sink is followed by its record in the store, so a crash between the two
+leaves a draft carrying our key that the next cycle adopts (`observe` finds it), never a
+second draft. A replace writes the new draft before deleting the old one; a crash there
+leaves a copy that `_drop_leftovers` removes, but only if its content is exactly ours.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+
+from radiosilence.apply.drafts import draft_hash
+from radiosilence.apply.reconcile import (
+    Adopt,
+    Create,
+    Draft,
+    Note,
+    Op,
+    Outcome,
+    Remove,
+    Update,
+    check_brake,
+    decide,
+    observe,
+    outcome_of,
+)
+from radiosilence.connectors.base import DraftSink
+from radiosilence.store import Action, ActionStatus, Store
+
+log = logging.getLogger(__name__)
+
+
+def apply_drafts(desired: Mapping[str, Draft], sink: DraftSink, store: Store, now: datetime,
+                 *, dry_run: bool = False, max_new: int = 10) -> Outcome:
+    """Make the Drafts folder match `desired` (keyed by follow-up key).
+
+    Raises BrakeError, before changing anything, when more than `max_new` drafts would be
+    created in this one cycle. A dry run only observes and decides.
+    """
+    recorded = store.actions()
+    ops = decide(recorded, observe(recorded, desired, sink), desired)
+    check_brake(ops, max_new)
+    if not dry_run:
+        execute(ops, recorded, sink, store, now)
+    return outcome_of(ops)
+
+
+def execute(ops: list[Op], recorded: Mapping[str, Action], sink: DraftSink, store: Store,
+            now: datetime) -> None:
+    actions = dict(recorded)  # kept current as the operations go
+    for op in ops:
+        match op:
+            case Note():
+                log.info("draft %s %s", op.key, _noted(op))
+                _record(store, actions, op.key, now, **_changes(op))
+            case Create():
+                ref = sink.put(op.draft.raw, op.key, thread_hint=op.draft.thread_hint)
+                # A crash right here leaves a draft without a record: the next cycle's
+                # observe() finds it and adopts it.
+                _save(store, actions, _new_action(op.draft, ref, now, ActionStatus.DRAFTED))
+            case Update():
+                ref = sink.put(op.draft.raw, op.key, replace=op.ref,
+                               thread_hint=op.draft.thread_hint)
+                _record(store, actions, op.key, now, draft_ref=ref, content_hash=op.draft.hash)
+                _drop_leftovers(sink, op.key, ref, {op.old_hash, op.draft.hash})
+            case Remove():
+                sink.delete(op.ref)
+                _record(store, actions, op.key, now, status=ActionStatus.REMOVED)
+            case Adopt():
+                _save(store, actions, _new_action(op.draft, op.ref, now, op.status))
+
+
+def _noted(note: Note) -> str:
+    if note.status == ActionStatus.EDITED:
+        return "was edited by you: left alone from now on"
+    if note.status == ActionStatus.GONE:
+        return "was sent or deleted by you"
+    return "found again after an interrupted write"
+
+
+def _changes(note: Note) -> dict[str, str]:
+    return {name: value for name, value in (("draft_ref", note.ref),
+                                            ("content_hash", note.content_hash),
+                                            ("status", note.status)) if value is not None}
+
+
+def _drop_leftovers(sink: DraftSink, key: str, keep: str, ours: set[str]) -> None:
+    """Remove extra copies of our draft left by a replace that a crash interrupted.
+
+    Only copies whose content is exactly what we wrote go; anything else is the user's.
+    """
+    for extra in sink.find_all(key):
+        if extra.ref != keep and draft_hash(extra.raw) in ours:
+            log.info("removing a leftover copy of draft %s", key)
+            sink.delete(extra.ref)
+
+
+def _new_action(draft: Draft, ref: str, now: datetime, status: ActionStatus) -> Action:
+    f = draft.followup
+    stamp = now.isoformat()
+    return Action(key=f.key, kind=str(f.kind), interview_id=f.interview_id,
+                  recipient=f.to[0].email if f.to else "", draft_ref=ref,
+                  content_hash=draft.hash, status=status, due=f.due.isoformat(),
+                  created_at=stamp, updated_at=stamp)
+
+
+def _record(store: Store, actions: dict[str, Action], key: str, now: datetime,
+            **changes: str) -> None:
+    _save(store, actions, replace(actions[key], updated_at=now.isoformat(), **changes))
+
+
+def _save(store: Store, actions: dict[str, Action], action: Action) -> None:
+    with store.transaction():
+        store.put_action(action)
+    actions[action.key] = action
