@@ -1,0 +1,246 @@
+"""Apply in process: the decision as a pure function, and its execution over the in-memory
+draft sink and `Store(":memory:")`. Every branch of observe -> decide -> execute, including
+the crash points that the subprocess tests of test_crash.py reach with a real kill."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from radiosilence.apply.drafts import build_draft, draft_hash
+from radiosilence.apply.execute import apply_drafts, execute
+from radiosilence.apply.reconcile import (
+    Adopt,
+    BrakeError,
+    Create,
+    Draft,
+    Note,
+    Observed,
+    Remove,
+    Update,
+    decide,
+    observe,
+)
+from radiosilence.connectors.base import StoredDraft
+from radiosilence.connectors.memory import MemoryDrafts, MemoryDraftSink
+from radiosilence.model import Address, FollowUp, Kind
+from radiosilence.store import Action, ActionStatus, Store
+
+NOW = datetime(2026, 3, 18, 17, 0, tzinfo=UTC)
+ME = Address("sam@seeker.example", "Sam Seeker")
+
+
+def draft(name: str = "hannah", body: str = "Thank you for your time today.") -> Draft:
+    person = Address(f"{name}@brightloom.example", name.title())
+    followup = FollowUp(key=f"thank-you/iv-1/{person.email}/0", kind=Kind.THANK_YOU,
+                        interview_id="iv-1", to=(person,), due=NOW + timedelta(days=1),
+                        remind_at=NOW + timedelta(hours=2))
+    message = build_draft(followup, ME, "Thank you", body, NOW)
+    return Draft(followup, message.as_bytes())
+
+
+def edited(raw: bytes) -> bytes:
+    return raw.replace(b"Thank you for your time today.", b"Thanks so much for today!")
+
+
+@pytest.fixture
+def folder() -> MemoryDrafts:
+    return MemoryDrafts()
+
+
+@pytest.fixture
+def sink(folder: MemoryDrafts) -> MemoryDraftSink:
+    return folder.sink()
+
+
+@pytest.fixture
+def store() -> Store:
+    return Store(":memory:")
+
+
+def want(*drafts: Draft) -> dict[str, Draft]:
+    return {d.followup.key: d for d in drafts}
+
+
+def status(store: Store, wanted: Draft) -> ActionStatus:
+    return store.actions()[wanted.followup.key].status
+
+
+# --- the decision, pure ---------------------------------------------------------------------
+
+
+def test_nothing_recorded_nothing_found_creates() -> None:
+    d = draft()
+    assert decide({}, Observed(), want(d)) == [Create(d.followup.key, d)]
+
+
+def test_decide_is_pure_and_touches_nothing() -> None:
+    d, other = draft(), draft("lukas")
+    recorded = {d.followup.key: _action(d, "draft-1")}
+    observed = Observed(current={d.followup.key: StoredDraft("draft-1", d.followup.key,
+                                                             edited(d.raw))})
+    first = decide(recorded, observed, want(d, other))
+    assert first == decide(recorded, observed, want(d, other))
+    assert first == [Note(d.followup.key, ref="draft-1", status=ActionStatus.EDITED),
+                     Create(other.followup.key, other)]
+
+
+def test_a_recorded_draft_that_vanished_is_gone_and_never_recreated() -> None:
+    d = draft()
+    ops = decide({d.followup.key: _action(d, "draft-1")}, Observed(current={}), want(d))
+    assert ops == [Note(d.followup.key, status=ActionStatus.GONE)]
+
+
+def test_an_orphan_with_other_content_is_adopted_as_edited() -> None:
+    d = draft()
+    orphan = StoredDraft("draft-9", d.followup.key, edited(d.raw))
+    ops = decide({}, Observed(orphans={d.followup.key: orphan}), want(d))
+    assert ops == [Adopt(d.followup.key, d, "draft-9", ActionStatus.EDITED)]
+
+
+def test_records_of_the_user_and_our_removals_are_left_alone_when_unwanted() -> None:
+    d = draft()
+    for state in (ActionStatus.GONE, ActionStatus.EDITED, ActionStatus.REMOVED):
+        assert decide({d.followup.key: _action(d, "r", state)}, Observed(), {}) == []
+
+
+# --- execution over the memory sink ---------------------------------------------------------
+
+
+def test_create_then_nothing_to_do(sink: MemoryDraftSink, store: Store) -> None:
+    d = draft()
+    assert apply_drafts(want(d), sink, store, NOW).created == [d.followup.key]
+    [stored] = sink.find_all(d.followup.key)
+    assert stored.raw == d.raw and status(store, d) == ActionStatus.DRAFTED
+    again = apply_drafts(want(d), sink, store, NOW)
+    assert again.changes == 0 and len(sink.find_all(d.followup.key)) == 1
+
+
+def test_dry_run_decides_but_changes_nothing(sink: MemoryDraftSink, store: Store) -> None:
+    d = draft()
+    outcome = apply_drafts(want(d), sink, store, NOW, dry_run=True)
+    assert outcome.created == [d.followup.key]
+    assert sink.find(d.followup.key) is None and store.actions() == {}
+
+
+def test_brake_stops_before_anything_is_written(folder: MemoryDrafts, store: Store) -> None:
+    sink = folder.sink()
+    first = draft("hannah")
+    apply_drafts(want(first), sink, store, NOW)
+    sink.delete(sink.find(first.followup.key).ref)  # type: ignore[union-attr]
+    many = [draft(f"person{i}") for i in range(3)]
+    before = store.actions()
+    with pytest.raises(BrakeError, match="would create 3 drafts"):
+        apply_drafts(want(first, *many), sink, store, NOW, max_new=2)
+    # The deletion noticed on the way is not recorded either: nothing at all was written.
+    assert store.actions() == before and len(folder.drafts) == 0
+
+
+def test_untouched_draft_is_updated_in_place(sink: MemoryDraftSink, store: Store) -> None:
+    old, new = draft(), draft(body="Thank you for the tour of the platform team.")
+    apply_drafts(want(old), sink, store, NOW)
+    outcome = apply_drafts(want(new), sink, store, NOW + timedelta(hours=1))
+    assert outcome.updated == [new.followup.key]
+    [stored] = sink.find_all(new.followup.key)
+    assert stored.raw == new.raw
+    assert store.actions()[new.followup.key].content_hash == new.hash
+
+
+def test_edited_draft_is_never_touched_again(sink: MemoryDraftSink, store: Store) -> None:
+    old, new = draft(), draft(body="A different text we would write now.")
+    apply_drafts(want(old), sink, store, NOW)
+    ref = sink.find(old.followup.key).ref  # type: ignore[union-attr]
+    sink.folder.drafts[ref] = edited(old.raw)
+    assert apply_drafts(want(new), sink, store, NOW).left_edited == [old.followup.key]
+    assert status(store, old) == ActionStatus.EDITED
+    for _ in range(2):  # neither updated nor removed, wanted or not
+        apply_drafts(want(new), sink, store, NOW)
+        apply_drafts({}, sink, store, NOW)
+    assert sink.get(ref).raw == edited(old.raw)  # type: ignore[union-attr]
+
+
+def test_deleted_draft_is_gone_for_good(sink: MemoryDraftSink, store: Store) -> None:
+    d = draft()
+    apply_drafts(want(d), sink, store, NOW)
+    sink.delete(sink.find(d.followup.key).ref)  # type: ignore[union-attr]
+    assert apply_drafts(want(d), sink, store, NOW).gone == [d.followup.key]
+    assert apply_drafts(want(d), sink, store, NOW).changes == 0
+    assert sink.find(d.followup.key) is None and status(store, d) == ActionStatus.GONE
+
+
+def test_unwanted_draft_is_removed_and_can_come_back(sink: MemoryDraftSink,
+                                                     store: Store) -> None:
+    d = draft()
+    apply_drafts(want(d), sink, store, NOW)
+    assert apply_drafts({}, sink, store, NOW).removed == [d.followup.key]
+    assert sink.find(d.followup.key) is None and status(store, d) == ActionStatus.REMOVED
+    assert apply_drafts(want(d), sink, store, NOW).created == [d.followup.key]
+    assert status(store, d) == ActionStatus.DRAFTED
+
+
+def test_crash_after_put_is_healed_by_adoption(sink: MemoryDraftSink, store: Store) -> None:
+    d = draft()
+    sink.put(d.raw, d.followup.key)  # written, then the process died before recording
+    outcome = apply_drafts(want(d), sink, store, NOW)
+    assert outcome.adopted == [d.followup.key] and outcome.created == []
+    assert len(sink.find_all(d.followup.key)) == 1 and status(store, d) == ActionStatus.DRAFTED
+
+
+def test_crash_inside_an_update_leaves_one_draft(folder: MemoryDrafts, store: Store) -> None:
+    """The new version was written and the old one not yet deleted nor the change recorded:
+    the next cycle takes the new one for ours and drops the old copy."""
+    sink = folder.sink()
+    old, new = draft(), draft(body="Thank you for the tour of the platform team.")
+    apply_drafts(want(old), sink, store, NOW)
+    old_ref = sink.find(old.followup.key).ref  # type: ignore[union-attr]
+    folder.drafts[folder.new_ref()] = new.raw  # the replace's first half, then a kill
+    assert len(sink.find_all(new.followup.key)) == 2
+    outcome = apply_drafts(want(new), sink, store, NOW)
+    assert outcome.updated == [new.followup.key]
+    [kept] = sink.find_all(new.followup.key)
+    assert kept.raw == new.raw and old_ref not in folder.drafts
+
+
+def test_recorded_update_found_where_it_moved(sink: MemoryDraftSink, store: Store) -> None:
+    d = draft()
+    apply_drafts(want(d), sink, store, NOW)
+    ref = sink.find(d.followup.key).ref  # type: ignore[union-attr]
+    moved = sink.put(d.raw, d.followup.key, replace=ref)  # a mail client saved it anew
+    assert apply_drafts(want(d), sink, store, NOW).changes == 0
+    assert store.actions()[d.followup.key].draft_ref == moved
+
+
+def test_execute_runs_exactly_the_operations_given(sink: MemoryDraftSink, store: Store) -> None:
+    d, gone = draft(), draft("lukas")
+    recorded = {gone.followup.key: _action(gone, "draft-x")}
+    with store.transaction():
+        store.put_action(recorded[gone.followup.key])
+    ops = decide(recorded, observe(recorded, want(d), sink), want(d))
+    assert [type(op) for op in ops] == [Note, Create]
+    execute(ops, recorded, sink, store, NOW)
+    assert status(store, gone) == ActionStatus.GONE and status(store, d) == ActionStatus.DRAFTED
+    assert draft_hash(sink.find(d.followup.key).raw) == d.hash  # type: ignore[union-attr]
+
+
+def test_remove_operation_deletes_only_our_ref(sink: MemoryDraftSink, store: Store) -> None:
+    d = draft()
+    apply_drafts(want(d), sink, store, NOW)
+    ref = sink.find(d.followup.key).ref  # type: ignore[union-attr]
+    assert decide(store.actions(), observe(store.actions(), {}, sink), {}) == [
+        Remove(d.followup.key, ref)]
+
+
+def test_update_operation_names_the_old_version(sink: MemoryDraftSink, store: Store) -> None:
+    old, new = draft(), draft(body="Another text.")
+    apply_drafts(want(old), sink, store, NOW)
+    ref = sink.find(old.followup.key).ref  # type: ignore[union-attr]
+    ops = decide(store.actions(), observe(store.actions(), want(new), sink), want(new))
+    assert ops == [Update(new.followup.key, new, ref, old.hash)]
+
+
+def _action(d: Draft, ref: str, state: ActionStatus = ActionStatus.DRAFTED) -> Action:
+    stamp = NOW.isoformat()
+    return Action(key=d.followup.key, kind="thank-you", interview_id="iv-1",
+                  recipient=d.followup.to[0].email, draft_ref=ref, content_hash=d.hash,
+                  status=state, due=stamp, created_at=stamp, updated_at=stamp)
