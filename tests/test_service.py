@@ -370,3 +370,65 @@ def test_housekeeping_prunes_old_state_and_orphaned_temporaries(tmp_path: Path) 
     assert {k for k, a in engine.store.actions().items() if a.status == "drafted"} == drafted
     assert not orphan.exists()
     engine.store.close()
+
+
+def test_a_broken_template_stops_the_service_without_restart(tmp_path: Path) -> None:
+    """A template error is the user's to fix: exit 2 (not restarted by the unit) with one
+    line naming the template, not a retry loop with warnings."""
+    config, _ = make_demo(tmp_path / "demo")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "thank-you.txt.j2").write_text("Subject: Thanks\n\n{{ first_name\n")
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "[feed]", f'[drafts]\ntemplates_dir = "{templates}"\n\n[feed]'), encoding="utf-8")
+    notify = Notifications(tmp_path / "notify.sock")
+    try:
+        process = start(config, notify)
+        code, err = stop_when_done(process)
+    finally:
+        notify.close()
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines[-1].startswith("radiosilence: template thank-you.txt.j2:"), err
+    assert "Traceback" not in err and "trying again" not in err
+
+
+def stop_when_done(process: subprocess.Popen[bytes]) -> tuple[int, str]:
+    try:
+        _, err = process.communicate(timeout=WAIT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    return process.returncode, err.decode(errors="replace")
+
+
+def test_a_bug_is_logged_once_with_its_traceback_then_retried(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    from datetime import datetime
+
+    from radiosilence.config.settings import load_settings
+    from radiosilence.connectors.memory import MemoryDrafts, MemoryDraftSink
+    from radiosilence.runtime.service import Clock, Service
+    from radiosilence.wiring import open_engine
+
+    class BrokenSink(MemoryDraftSink):
+        def put(self, raw: bytes, key: str, replace: str | None = None,
+                thread_hint: str = "") -> str:
+            raise KeyError("a bug in a sink")
+
+    config, _ = make_demo(tmp_path / "demo")
+    settings = load_settings(config)
+    engine = open_engine(settings)
+    engine.sink = BrokenSink(MemoryDrafts())
+    service = Service(config, settings, engine, Clock(datetime.fromisoformat(STORY_NOW)),
+                      serve=False)
+    with caplog.at_level(logging.INFO, logger="radiosilence"):
+        service.cycle()
+        service.cycle()
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and errors[0].exc_info is not None
+    assert "a bug" in errors[0].getMessage()
+    retries = [r for r in caplog.records if "trying again" in r.getMessage()]
+    assert len(retries) == 2 and service.retry_at is not None and service.fatal is None
+    engine.store.close()
