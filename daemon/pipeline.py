@@ -192,7 +192,7 @@ class Engine:
         events = self.store.events()
         interviews = find_interviews(
             events, mails, self.user, self.settings.policy.interview_threshold,
-            self.overrides(events), thread_of,
+            self.overrides(events), thread_of, self.category_of,
         )
         linked = link_mails(interviews, mails, thread_of, self.user)
         rounds = defaultdict(list)
@@ -221,6 +221,11 @@ class Engine:
                     found.setdefault(ident, mode)
         found.update(self.store.overrides())
         return found
+
+    def category_of(self, mail: Mail) -> str | None:
+        """The category of one mail, for the interview detector; None if unreadable."""
+        label = self.classify(mail)
+        return label.category.value if label else None
 
     def classify(self, mail: Mail) -> Classification | None:
         """The label of one employer mail; None (and a log line) if it cannot be read."""
