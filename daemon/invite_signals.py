@@ -26,6 +26,7 @@ _TITLE_WORDS: tuple[tuple[str, float], ...] = (
     (r"\b(intro|introductory|discovery) call\b", 0.15), (r"\bteam fit\b|culture fit", 0.3),
     (r"portfolio review|presentation round|work sample|whiteboard", 0.3),
     (r"\b(first|1st|2nd|3rd|third|fourth) round\b|\bround (\d|one|two|three|iii|ii|i)\b", 0.4),
+    (r"\bstage (\d|one|two|three)\b|\b(first|second|final|next)[- ]stage\b", 0.4),
 )
 # Words of any meeting: alone they prove nothing, with other evidence they are an interview.
 _CASUAL = re.compile(r"\b(discussion|chat|call|conversation|meet(ing)?|catch[- ]?up|coffee|"
@@ -41,7 +42,7 @@ _REFUSE_TITLE: tuple[tuple[str, str, float], ...] = (
      r"|\bcoding (test|challenge)\b|\baptitude\b|\bquiz\b|\bexam\b", 0.8),
     ("event", r"\bpodcast\b|\bwebinar\b|\bmeetup\b|\binfo(rmation)? session\b|\bopen (day|"
      r"evening)\b|\b(career|careers|job|graduate) fair\b|\bworkshop\b|\bmasterclass\b|"
-     r"\bconference\b|\bhackathon\b", 0.8),
+     r"\bconference\b(?! call)|\bhackathon\b|\blive ?stream\b|\btown ?hall\b|\bama\b", 0.8),
     ("admissions or study programme", r"\badmissions?\b|\bbootcamp\b|\bmsc\b|\bmba\b|\bphd\b|"
      r"\bdegree\b|\bstudy program|\bcohort\b|\bscholarship\b|\bapplicant day\b", 0.8),
     ("class or course", r"\bclass\b|\bcourse\b|\blessons?\b|\blecture\b|\btutorial\b|"
@@ -57,9 +58,10 @@ _REFUSE_TEXT: tuple[tuple[str, str, float], ...] = (
     ("online test", r"\b(your|the) (test|assessment) (is open|link)|\btimed (task|test)\b|"
      r"app\.codility\.com|hackerrank\.com/test|app\.codesignal\.com|\brecord your answers\b", 0.5),
     ("event", r"\bwebinar\b|\binfo(rmation)? session\b|\bcareer fair\b", 0.5),
-    ("admissions or study programme", r"\badmissions?\b|\bbootcamp\b|\bcohort\b|"
-     r"\bstudy program", 0.5),
-    ("class or course", r"(?<!of )\bcourse\b|\bclass\b|\blesson\b|\blecture\b", 0.5),
+    ("admissions or study programme", r"\badmissions?\b|\bbootcamp\b|\bstudy program", 0.5),
+    # Not "of course", "in due course", "world-class".
+    ("class or course",
+     r"(?<!of )(?<!due )\bcourse\b|(?<![-\w])class\b|\blesson\b|\blecture\b", 0.5),
     ("coaching", r"\bcoaching\b|\b(cv|resume) review\b", 0.5),
 )
 # Assessment tools relay for an employer, but what they schedule is a test, not a meeting.
