@@ -30,7 +30,7 @@ _TITLE_WORDS: tuple[tuple[str, float], ...] = (
 )
 # Words of any meeting: alone they prove nothing, with other evidence they are an interview.
 _CASUAL = re.compile(r"\b(discussion|chat|call|conversation|meet(ing)?|catch[- ]?up|coffee|"
-                     r"sync|connect|intro(duction)?|round|talk)\b", re.I)
+                     r"sync|connect|intro(duction)?|round|talk)s?\b", re.I)
 _CASUAL_WEIGHT = 0.15
 # Refusals, one weight per kind however many of its words appear: these are not job
 # interviews even when the title says "interview" ("Mock interview", "Interview skills
@@ -75,6 +75,10 @@ _DESCRIPTION_NAMES = (
     (r"\b(for|about|discuss(ing)?) the\b.{0,50}\b(role|position|vacancy|opening)\b", 0.2,
      "description: names a role"),
 )
+# A tool's name on a person, or the shared calendar a scheduler sends from (GoodTime sends
+# candidate invitations from a "[Company] Candidate Calendar").
+_SYSTEM_NAME = re.compile(r"\bvia (greenhouse|lever|ashby|workday|goodtime|modernloop|gem)\b|"
+                          r"\b(candidate|interviews?|recruiting) calendar\b", re.I)
 _PAIR = re.compile(r"<>|\s[x×&+/]\s|\sand\s|\swith\s", re.I)
 _COORDINATOR = re.compile(r"coordinat|schedul|talent acquisition|recruiting (team|ops)|"
                           r"talent team|\binterviews?\b", re.I)
@@ -143,8 +147,7 @@ def recruiting_system(event: CalEvent) -> str:
     for person in people:
         if domains.is_relay(domain_of(person.email)) and not is_assessment_tool(person.email):
             return person.email
-        if re.search(r"\bvia (greenhouse|lever|ashby|workday|goodtime|modernloop|gem)\b",
-                     person.name, re.I):
+        if _SYSTEM_NAME.search(person.name):
             return person.name
     uid_domain = event.uid.rpartition("@")[2].lower()
     if "@" in event.uid and domains.is_relay(uid_domain) and uid_domain not in ASSESSMENT_DOMAINS:

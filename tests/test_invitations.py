@@ -214,12 +214,14 @@ def test_coordinators_count_only_when_named() -> None:
 # --- timelines: what the planner makes of them ------------------------------------------------
 
 
-def timeline(iv: Interview) -> Timeline:
-    return Timeline(iv, (), {})
+def timeline(iv: Interview, *mails: Mail) -> Timeline:
+    labels = {m.id: classify(m.subject, m.body, m.headers, m.sender.email, m.date.date())
+              for m in mails}
+    return Timeline(iv, mails, labels)
 
 
-def thanked(iv: Interview) -> list[str]:
-    result = plan_interview(timeline(iv), POLICY, iv.end + timedelta(hours=1))
+def thanked(iv: Interview, *mails: Mail) -> list[str]:
+    result = plan_interview(timeline(iv, *mails), POLICY, iv.end + timedelta(hours=1))
     return [f.to[0].email for f in result.followups if f.kind == Kind.THANK_YOU]
 
 
@@ -236,6 +238,20 @@ def test_a_coordinator_who_only_organises_gets_no_thank_you() -> None:
     assert thanked(google) == ["lena.fischer@tidewater.example"]
     [goodtime] = detect(load("goodtime_agenda"))
     assert sorted(thanked(goodtime)) == ["mark.lee@cobalt.example", "nina.park@cobalt.example"]
+
+
+def test_a_shared_scheduling_calendar_is_never_thanked() -> None:
+    # GoodTime sends the candidate's invitation from a shared Google calendar and names
+    # the interviewers only in the description: nobody in the invitation can be written to.
+    [iv] = detect(load("goodtime_candidate_calendar"))
+    assert iv.interviewers == ()
+    assert thanked(iv) == []
+    jade = Address("jade.wu@cobalt.example", "Jade Wu")
+    confirmation = Mail(
+        id="gt-conf", ref="INBOX/gt", folder="INBOX", date=iv.start - timedelta(days=2),
+        sender=jade, to=(SAM,), cc=(), subject="Your final conversations at Cobalt",
+        body="Hi Sam,\n\nYour schedule for Monday is attached.\n\nJade")
+    assert thanked(iv, confirmation) == [jade.email]  # the person who arranged it
 
 
 def test_an_online_test_is_no_interview_so_no_thank_you_and_no_nudge() -> None:
