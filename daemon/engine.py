@@ -99,7 +99,7 @@ class Engine:
         thread_of = thread_ids(mails)
         events = self.store.events()
         interviews = find_interviews(events, mails, self.user, self.options.interview_threshold,
-                                     self.overrides(events), thread_of)
+                                     self.overrides(events), thread_of, self.category_of)
         linked = link_mails(interviews, mails, thread_of, self.user)
         notes = self._notes_by_interview()
         rounds = defaultdict(list)
@@ -134,6 +134,11 @@ class Engine:
                     found.setdefault(ident, mode)
         found.update(self.store.overrides())
         return found
+
+    def category_of(self, mail: Mail) -> str | None:
+        """The category of one mail, for the interview detector; None if unreadable."""
+        label = self.classify(mail)
+        return label.category.value if label else None
 
     def classify(self, mail: Mail) -> Classification | None:
         """The label of one employer mail; None (and a log line) if it cannot be read."""

@@ -10,23 +10,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
-from radiosilence.model import Address, CalEvent, Interview, Mail
+from radiosilence.model import Address, Attendee, CalEvent, Interview, Mail
+from radiosilence.understand import invite_signals as signals
 from radiosilence.understand import senders
 
-_TITLE_WORDS: tuple[tuple[str, float], ...] = (
-    (r"\binterview", 0.5), (r"\bscreen(ing)?\b", 0.35), (r"\bon-?site\b", 0.4),
-    (r"\bpanel\b", 0.3), (r"\bloop\b", 0.2), (r"hiring manager", 0.4), (r"\btechnical\b", 0.2),
-    (r"take-?home|debrief", 0.2), (r"<>", 0.25), (r"\b(final|second|next) round\b", 0.4),
-    (r"\brecruit(er|ing|ment)\b", 0.3), (r"\bcase study\b|system design|pair(ing)? session", 0.3),
-    (r"\b(intro|introductory|discovery) call\b", 0.15), (r"\bteam fit\b|culture fit", 0.3),
-    (r"portfolio review|presentation round|work sample|whiteboard", 0.3),
-)
-_NEGATIVE_WORDS: tuple[tuple[str, float], ...] = (
-    (r"\bmock\b|\bpractice\b|\brehears", 0.8), (r"\bpodcast\b|\bwebinar\b|\bmeetup\b", 0.6),
-    (r"\bstandup\b|\bstand-up\b|\b1:1\b|\bretro\b|\ball-hands\b", 0.5),
-)
 _SKIP_CUTYPES = frozenset({"ROOM", "RESOURCE", "GROUP", "UNKNOWN"})
 _NAME_SUFFIX = re.compile(
     r"\s*(\(.*\)|via .*|talent acquisition|talent( team)?|recruiting( team)?|recruitment|"
@@ -63,45 +52,59 @@ def _rank(event: CalEvent) -> tuple[int, int, int]:
     return (event.sequence, int(event.cancelled), int(event.source == "calendar"))
 
 
-def score_event(event: CalEvent, user: frozenset[str]) -> tuple[float, tuple[str, ...]]:
-    """How much `event` looks like a job interview (0..1), with the reasons."""
-    title = event.summary
-    score, evidence = 0.0, []
-    for pattern, weight in _TITLE_WORDS:
-        if match := re.search(pattern, title, re.I):
-            score += weight
-            evidence.append(f"title: {match.group(0)}")
-    for pattern, weight in _NEGATIVE_WORDS:
-        if match := re.search(pattern, title, re.I):
-            score -= weight
-            evidence.append(f"not an interview: {match.group(0)}")
-    if event.organizer and senders.is_relay(event.organizer.email.rpartition("@")[2]):
+def score_event(event: CalEvent, user: frozenset[str], *,
+                mail_categories: Iterable[str] = ()) -> tuple[float, tuple[str, ...]]:
+    """How much `event` looks like a job interview (0..1), with the reasons.
+
+    `mail_categories` are the classifier's labels of the mail linked to the event (its
+    thread, or mail carrying its UID): an interview invitation there raises the score.
+    """
+    score, evidence = signals.title_words(event.summary)
+    penalty, refused = signals.refusals(event)
+    score -= penalty
+    evidence += refused
+    words, said = signals.description_words(event.description)
+    score += words
+    evidence += said
+    if system := signals.recruiting_system(event):
         score += 0.4
-        evidence.append(f"organiser is a recruiting tool: {event.organizer.email}")
+        evidence.append(f"organised through a recruiting system: {system}")
+    if other := signals.pairs_user(event, user):
+        score += 0.3
+        evidence.append(f"title pairs the user with {other}")
+    people, because = _people_score(event, user)
+    score += people
+    evidence += because
+    if role := find_role([event.summary]):
+        score += 0.3  # a job title in the event's name: "Oakmere - Product Designer - ..."
+        evidence.append(f"job title: {role}")
+    if event.conference_url:
+        score += 0.1
+        evidence.append("video meeting link")
+    if event.source == "mail" and event.organizer and event.organizer.email not in user:
+        score += 0.1
+        evidence.append("invited by mail")
+    linked, mailed = signals.linked_mail_evidence(mail_categories)
+    score += linked
+    evidence += mailed
+    return max(0.0, min(1.0, score)), tuple(evidence)
+
+
+def _people_score(event: CalEvent, user: frozenset[str]) -> tuple[float, list[str]]:
+    """Someone from an employer's domain raises the score; nobody from outside, or only
+    the user's own colleagues, lowers it."""
     user_domains = {address.rpartition("@")[2] for address in user}
     external = [p for p in _people(event) if p.email not in user
                 and senders.is_company_domain(p.email.rpartition("@")[2])
                 and p.email.rpartition("@")[2] not in user_domains]
-    if external:
-        score += 0.2
-        evidence.append("external attendees")
-    else:
-        score -= 0.3
-        evidence.append("no one from outside")
+    score, evidence = (0.2, ["external attendees"]) if external else (
+        -0.3, ["no one from outside"])
     if colleagues := _internal(event, user):
         # Everyone works where the user works: a meeting of theirs (perhaps the user
         # interviewing someone else), not the user's own job interview.
         score -= 0.6
         evidence.append(f"internal meeting: everyone is at {colleagues}")
-    if role := find_role([title]):
-        score += 0.3  # a job title in the event's name: "Oakmere - Product Designer - ..."
-        evidence.append(f"job title: {role}")
-    if event.conference_url:
-        score += 0.1
-    if event.source == "mail" and event.organizer and event.organizer.email not in user:
-        score += 0.1
-        evidence.append("invited by mail")
-    return max(0.0, min(1.0, score)), tuple(evidence)
+    return score, evidence
 
 
 def _internal(event: CalEvent, user: frozenset[str]) -> str:
@@ -123,20 +126,50 @@ def _people(event: CalEvent) -> list[Address]:
 
 
 def interviewers(event: CalEvent, user: frozenset[str]) -> tuple[Address, ...]:
-    """The people to thank: attendees minus the user, rooms, groups, tools and the organiser.
+    """The people to thank: attendees minus the user, rooms, groups, tools, coordinators
+    and a declined or for-information attendee; the organiser when they take part.
 
-    The organiser (often the recruiter who booked the room) counts only when nobody else
-    qualifies, as when a hiring manager invites the candidate directly.
+    A coordinator (a scheduling address, "Recruiting Coordinator") counts only when the
+    title or description names them as taking part.
     """
     organizer = event.organizer.email if event.organizer else ""
-    chosen = [a.address for a in event.attendees if _is_person(a.email, a.cutype, user)
-              and a.partstat != "DECLINED" and a.email != organizer]
-    if not chosen and event.organizer and _is_person(organizer, event.organizer.cutype, user):
-        chosen = [event.organizer.address]
+    chosen = [a for a in event.attendees if a.email != organizer and _takes_part(a, event, user)]
+    if event.organizer and _organiser_interviews(event, user, bool(chosen)):
+        chosen.append(event.organizer)
     unique: dict[str, Address] = {}
-    for address in chosen:
-        unique.setdefault(address.email, address)
+    for attendee in chosen:
+        unique.setdefault(attendee.email, attendee.address)
     return tuple(unique.values())
+
+
+def _takes_part(attendee: Attendee, event: CalEvent, user: frozenset[str]) -> bool:
+    if attendee.partstat == "DECLINED" or attendee.role == "NON-PARTICIPANT":
+        return False  # RFC 5545 3.2.16: a non-participant is copied for information only
+    if not _is_person(attendee.email, attendee.cutype, user):
+        return False
+    return not signals.coordinator_like(attendee) or _named(attendee, event)
+
+
+def _organiser_interviews(event: CalEvent, user: frozenset[str], others: bool) -> bool:
+    """The organiser is thanked when named in the title or description as taking part
+    ("Chat with Dana Whitfield", Calendly's "Ana Ortiz and Sam Seeker"), or when nobody
+    else from the employer is invited. PARTSTAT=ACCEPTED alone proves nothing: Google
+    Calendar lists every organiser as an accepted attendee."""
+    organizer = event.organizer
+    if organizer is None or not _is_person(organizer.email, organizer.cutype, user):
+        return False
+    entry = next((a for a in event.attendees if a.email == organizer.email), None)
+    if entry and (entry.partstat == "DECLINED" or entry.role == "NON-PARTICIPANT"):
+        return False
+    person = entry if entry and entry.name else organizer
+    if _named(person, event):
+        return True
+    return not others and not signals.coordinator_like(person)
+
+
+def _named(person: Attendee, event: CalEvent) -> bool:
+    return signals.named_in(person, event.summary) or signals.named_as_participant(
+        person, event.description)
 
 
 def _is_person(email: str, cutype: str, user: frozenset[str]) -> bool:
@@ -149,26 +182,46 @@ def _is_person(email: str, cutype: str, user: frozenset[str]) -> bool:
 
 def find_interviews(events: Iterable[CalEvent], mails: Iterable[Mail], user: frozenset[str],
                     threshold: float, overrides: Mapping[str, str],
-                    thread_of: Mapping[str, str]) -> list[Interview]:
+                    thread_of: Mapping[str, str],
+                    label_of: Callable[[Mail], str | None] | None = None) -> list[Interview]:
     """The interviews among `events` (merged by UID), with employer and role identified.
 
     `overrides` maps interview ids to 'track' (always an interview) or 'ignore' (never).
+    `label_of` gives a mail's category; with it, an invitation mail in the invite's thread
+    (or carrying its UID) counts as evidence.
     """
+    mails = list(mails)
     invite_mails: dict[str, list[Mail]] = defaultdict(list)
+    by_thread: dict[str, list[Mail]] = defaultdict(list)
     for mail in mails:
+        by_thread[thread_of.get(mail.id, mail.id)].append(mail)
         for invite in mail.invites:
             invite_mails[invite.uid].append(mail)
     found = []
     for event in merge_events(events):
         ident = interview_id(event.uid, event.recurrence_id)
-        score, evidence = score_event(event, user)
         if overrides.get(ident) == "ignore":
             continue
+        carriers = invite_mails.get(event.uid, [])
+        categories = _linked_categories(carriers, by_thread, thread_of, label_of)
+        score, evidence = score_event(event, user, mail_categories=categories)
         if score < threshold and overrides.get(ident) != "track":
             continue
-        carriers = invite_mails.get(event.uid, [])
         found.append(_build(ident, event, carriers, user, score, evidence, thread_of))
     return found
+
+
+def _linked_categories(carriers: list[Mail], by_thread: Mapping[str, list[Mail]],
+                       thread_of: Mapping[str, str],
+                       label_of: Callable[[Mail], str | None] | None) -> list[str]:
+    """Categories of the employer's mail around an invite: the mail carrying it and the
+    rest of those threads (the user's own mail says nothing about the employer)."""
+    if label_of is None or not carriers:
+        return []
+    threads = {thread_of.get(m.id, m.id) for m in carriers}
+    linked = {m.id: m for t in threads for m in by_thread.get(t, ())} | {m.id: m for m in carriers}
+    return [label for m in linked.values() if not m.own and not m.draft
+            if (label := label_of(m)) is not None]
 
 
 def _build(ident: str, event: CalEvent, carriers: list[Mail], user: frozenset[str],

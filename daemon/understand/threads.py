@@ -157,9 +157,11 @@ def contact_for(interview: Interview, mails: list[Mail], automatic: set[str]) ->
             if not senders.is_noreply(address.email) and not senders.is_relay(address.domain):
                 return address
     organizer = interview.organizer
+    # A shared calendar (GoodTime's "Candidate Calendar" at group.calendar.google.com) is
+    # nobody to write to, like a relay.
     if organizer and not senders.is_relay(organizer.domain) and not senders.is_noreply(
         organizer.email
-    ):
+    ) and not senders.is_service(organizer.domain):
         return organizer
     return interview.interviewers[0] if interview.interviewers else None
 
