@@ -19,6 +19,7 @@ from radiosilence.apply import Draft, Outcome, apply_drafts
 from radiosilence.classify import classify
 from radiosilence.connectors.base import CalendarSource, CursorExpired, DraftSink, MailSource
 from radiosilence.conversation import counterparts, link_mails, thread_ids
+from radiosilence.dates import writer_date
 from radiosilence.drafts import build_draft, render_text, template_environment
 from radiosilence.feed import FeedOptions, FeedRecord, render_feed, write_feed
 from radiosilence.ics import ParseError as IcsError
@@ -229,7 +230,7 @@ class Engine:
         return self._labels[mail.id]
 
     def _classify(self, mail: Mail) -> Classification | None:
-        local = mail.date.astimezone(self.settings.user.timezone).date()
+        local = writer_date(mail.date, mail.headers.get("date", ""), self.settings.user.timezone)
         try:
             return classify(mail.subject, mail.body, mail.headers, mail.sender.email, local)
         except Exception:  # one odd message must not stop the cycle for every interview
