@@ -42,7 +42,11 @@ _CUE = re.compile(
     r"hear\s+(?:back\s+)?from\s+(?:us|me|the\s+team)|update\s+(?:you|candidates)|"
     r"(?:contact|e-?mail|notify|inform|call|message|write\s+to)\s+(?:you|all|candidates|"
     r"applicants|everyone)|reach\s+out|follow\s+up\s+with\s+you|respond\s+to\s+(?:you|all)|"
-    r"(?:expect|aim|plan|hope|hoping|intend|expecting|aiming|planning)\s+to|"
+    # "we plan to complete interviews by Wednesday" is their process, not news for the reader.
+    r"(?:expect|aim|plan|hope|hoping|intend|expecting|aiming|planning)\s+to\s+(?:\w+\s+)?"
+    r"(?:get|come|let|make|reach|have|send|share|give|provide|decide|announce|confirm|respond|"
+    r"reply|update|contact|be\s+in\s+touch|inform|notify|finali[sz]e|revert|circle|follow|"
+    r"hear|know|wrap|conclude|complete\s+(?:our|the)\s+(?:review|decision))|"
     r"(?:we|i)(?:'ll|\s+will|\s+should|\s+shall|'d|\s+would)\s+(?:\w+\s+){0,2}?"
     r"(?:have|know|make|share|send|decide|announce|confirm|be\s+able)|"
     r"(?:decisions?|outcomes?|feedback|news|answer|results?)\s+(?:\w+\s+){0,2}?"
@@ -121,7 +125,7 @@ _WEEKS_OF = re.compile(
 _WEEK = re.compile(
     r"\b(?P<part>early|late|later|middle\s+of|mid|end\s+of)?[\s-]*(?:the\s+)?"
     r"(?P<which>next|this|coming|the\s+coming|following)\s+week\b|"
-    r"\b(?:(?:en|au|a|d'ici(?:\s+la)?)\s+)?(?:(?P<part_fr>debut|milieu|fin)\s+de\s+)?la\s+"
+    r"\b(?:(?:en|au|a|d'ici(?:\s+la)?)\s+)?(?:(?P<part_fr>debut|milieu|fin)\s+de\s+)?(?:la\s+)?"
     r"semaine\s+(?P<which_fr>prochaine)|\b(?P<which_fr2>cette)\s+semaine|"
     r"\b(?:(?P<part_de>anfang|mitte|ende)\s+)?(?:der\s+)?(?P<which_de>nachste[nr]?|kommende[nr]?|"
     r"diese[rn]?)\s+woche\b|"
