@@ -20,7 +20,7 @@ BULK_PRECEDENCE = re.compile(r"^\s*(?:bulk|list|junk)\b", re.I)
 AUTO_SUBJECT = re.compile(
     r"^\s*(?:(?:re|aw|fw|fwd|sv|vs|antw|r)\s*:\s*)?(?:automatic\s+reply|auto-?reply|autoreply|"
     r"auto\s*:|auto-?respon|out\s+of\s+(?:the\s+)?office|ooo\b|away\s+(?:from|until|till)|"
-    r"on\s+(?:annual\s+|parental\s+)?leave\b|"
+    r"on\s+(?:annual\s+|parental\s+)?leave\b|annual\s+leave\b|"
     # German, French, Spanish, Catalan and Galician, Portuguese, Italian, Dutch.
     r"abwesenheit|abwesend|automatische\s+antwort|ich\s+bin\s+(?:weg|nicht\s+da|nicht\s+im\s+"
     r"buro|im\s+urlaub|abwesend)|reponse\s+automatique|absence\s+du\s+bureau|absente?\s*:|"
@@ -55,13 +55,20 @@ AUTO_BODY = re.compile(
     r"(?:dienst|geschafts)reise|"
     # French, Spanish, Catalan, Galician, Portuguese, Italian.
     r"\babsente?\s+du\s+bureau|\b(?:je\s+suis|je\s+serai)\s+(?:actuellement\s+)?absente?\b|"
-    r"\ben\s+(?:conge|deplacement|vacances)|\bde\s+retour\s+le|\ba\s+mon\s+retour|\bfuera\s+de\s+"
+    r"\ben\s+(?:conge|deplacement|vacances|arret\s+maladie)|\bhors\s+du\s+bureau|\bje\s+n'ai\s+"
+    r"pas\s+acces\s+a\s+(?:mes|ma)|\bno\s+tendre\s+acceso|\bacceso\s+limitado\s+al\s+correo|"
+    r"\bsaro\s+di\s+ritorno|\bin\s+trasferta|\bnon\s+ho\s+accesso\s+alla\s+posta|\bsem\s+acesso\s+"
+    r"(?:ao|a)\s+(?:e-?mail|correio)|\b(?:regressarei|retornarei|voltarei)\b|\bde\s+retour\s+le|\ba\s+mon\s+retour|\bfuera\s+de\s+"
     r"la\s+oficina|\bde\s+(?:vacaciones|viaje|vacances|vacacions|ferias)|\bno\s+me\s+encuentro|"
     r"\ba\s+mi\s+regreso|\bregresare|\bvolvere|\b(?:estare|estoy|estarei|estou|sere|estic)\s+"
     r"(?:\w+\s+)?(?:fuera|ausente|fora)\b|\bfora\s+do\s+escritorio|\bfuori\s+(?:ufficio|sede)|"
     r"\bin\s+ferie|\bin\s+malattia|\brientrero|\b(?:saro|sono)\s+(?:\w+\s+)?assente|"
     # Dutch, Nordic, Finnish, Estonian, Basque, Icelandic.
-    r"\bafwezig|\bniet\s+op\s+kantoor|\bmet\s+vakantie|\bweer\s+(?:aanwezig|op\s+kantoor|"
+    r"\bafwezig|\bniet\s+op\s+kantoor|\b(?:met|op)\s+vakantie|\bniet\s+aanwezig|\bniet\s+"
+    r"doorgestuurd|\bikke\s+pa\s+kontoret|\bholder\s+ferie|\bfrav(?:ae|æ)rende|\bjag\s+har\s+inte\s+"
+    r"tillgang|\btavoitettavissa|\bpoza\s+biurem|\bnepritomn|\bnem\s+vagyok\s+az\s+irodaban|"
+    r"\bhazon\s+kivul|\bofis\s+disinda|не\s+будет\s+в\s+офисе|\bвне\s+офиса|не\s+буде\s+в\s+"
+    r"офісі|\bweer\s+(?:aanwezig|op\s+kantoor|"
     r"bereikbaar)|\bpa\s+semester|\binte\s+pa\s+kontoret|\btillbaka\s+pa\s+kontoret|\bjag\s+ar\s+"
     r"(?:ledig|tillbaka|borta)|\bpa\s+ferie|\bikke\s+til\s*stede|\butilgjengelig|\bolen\s+"
     r"(?:lomalla|poissa|kontorist\s+eemal|puhkusel)|\blomalla\b|\bpoissa\s+toimistolta|"
@@ -75,7 +82,7 @@ AUTO_BODY = re.compile(
     r"отсутен|"
     # Chinese, Japanese, Korean: no word boundaries.
     r"无法回信|無法回信|暂时无法回复|暫時無法回覆|不在办公室|不在辦公室|正在休假|不在にして|"
-    r"不在です|休暇を|出張中|부재\s*중|부재\s*예정|휴가\s*중")
+    r"不在です|休暇を|出張中|休假中|席を外して|부재\s*중|부재\s*예정|휴가\s*중")
 # Weaker: a system saying nobody reads this, or calling itself automatic.
 AUTO_SYSTEM = re.compile(
     r"\b(?:mailbox|inbox|address)\s+(?:\S+\s+)?is\s+(?:not|no\s+longer)\s+(?:monitored|checked|"
@@ -86,7 +93,7 @@ AUTO_SYSTEM = re.compile(
     r"\b(?:ceci\s+est\s+une?|dies\s+ist\s+eine|este\s+es\s+un|dit\s+is\s+een|questo\s+e\s+un|"
     r"esta\s+e\s+uma|ez\s+egy)\s+(?:reponse|message|automatische|mensaje|automatisch|messaggio|"
     r"mensagem|automatikus)\s*(?:automatique|antwort|automatico|antwoord|automatico|automatica|"
-    r"uzenet)?")
+    r"uzenet)?|自动回复|自動回覆|自動返信|自動応答|자동\s*(?:회신|응답)")
 # "Hi Jonas," is a person writing; an out-of-office note greets nobody by name.
 PERSONAL_GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|dear|hallo|bonjour|hola|hej|ciao|goedendag)\s+(?!there\b|all\b|team\b|"

@@ -5,7 +5,10 @@ Pure functions of the text and the message's local date. A phrase that names no 
 
 The employer's timeframe is a time phrase near a promise of news ("we'll let you know",
 "you should hear from us", "decisions are expected"), not a deadline set for the candidate
-("please complete the test within 7 days"), which is skipped clause by clause.
+("please complete the test within 7 days"), which is skipped clause by clause. Promises and
+time phrases are read in English, French, German and Spanish ("nous reviendrons vers vous
+d'ici vendredi", "wir melden uns Anfang nächster Woche", "en un plazo de dos semanas"); a
+phrase that names a day wins over an earlier vague one. Return dates: `return_dates`.
 """
 
 from __future__ import annotations
