@@ -159,6 +159,18 @@ def test_a_conditional_no_is_an_acknowledgement(body: str) -> None:
     ("３月１８日まで出張のため不在です。", date(2026, 3, 19)),  # full-width digits
     ("Jag är tillbaka på måndag.", date(2026, 3, 16)),
     ("Jestem na urlopie do 20 marca.", date(2026, 3, 23)),
+    ("I am out of the office until and including Friday 20 March.", date(2026, 3, 23)),
+    ("I am away until 3/18.", date(2026, 3, 19)),
+    ("Estarei fora até dia 18 de março, inclusive.", date(2026, 3, 19)),
+    ("Je serai absente du 16 au 18 mars.", date(2026, 3, 19)),
+    ("Estaré ausente del 16 al 18 de marzo.", date(2026, 3, 19)),
+    ("Sarò in ferie dal 16 al 18 marzo.", date(2026, 3, 19)),
+    # Weekday names alone: the next such day after the message.
+    ("Rientrerò lunedì.", date(2026, 3, 16)),
+    ("Vanaf maandag ben ik weer op kantoor.", date(2026, 3, 16)),
+    ("Ich bin am Montag wieder da.", date(2026, 3, 16)),
+    ("月曜日に戻ります。", date(2026, 3, 16)),
+    ("我星期一回来。", date(2026, 3, 16)),
 ])
 def test_return_dates(text: str, back: date) -> None:
     assert return_date(text, TUESDAY) == back
