@@ -34,7 +34,6 @@ from radiosilence.return_dates import return_date
 __all__ = ["employer_timeframe", "return_date", "parse_date", "add_business_days",
            "next_business_day", "MAX_TEXT"]
 
-NUMBERS = NUMBER_WORDS
 _NUM = (r"(?:\d{1,2}|" + "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len,
                                           reverse=True)) + ")")
 
@@ -272,7 +271,7 @@ def _week_part(match: re.Match[str], sent_on: date) -> date:
 
 def _number(word: str) -> int:
     word = word.lower().strip()
-    return int(word) if word.isdigit() else NUMBERS.get(word, 1)
+    return int(word) if word.isdigit() else NUMBER_WORDS.get(word, 1)
 
 
 def _clause(folded: str, position: int) -> str:
