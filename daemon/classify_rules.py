@@ -48,7 +48,8 @@ REJECTION = _rules(
     (4, rf"\b(?:decided|chosen|opted|elected|decision|going|gone|went|ended\s+up)\s+{_W}{{0,2}}?"
         rf"(?:to\s+)?(?:move|moving|proceed|proceeding|continue|continuing|go|going|progress|"
         rf"progressing|pursue|hire|hiring|offer|extend|focus|prioriti[sz]e)\s+(?:forward\s+|"
-        rf"ahead\s+)?(?:to\s+the\s+next\s+(?:stage|step|round)\s+)?(?:with\s+|on\s+)?(?:an?other|other|different|a\s+different|someone|somebody|"
+        rf"ahead\s+)?(?:to\s+the\s+next\s+(?:stage|step|round)\s+)?(?:with\s+|on\s+)?(?:an?other|"
+        rf"other|different|a\s+different|someone|somebody|"
         rf"an?\s+internal|internal|the\s+other|more\s+(?:senior|experienced)|(?:a\s+"
         rf")?candidates?\s+(?:who|whose|that|with)|applicants?\s+(?:who|whose|that|with))"),
     (4, r"\b(?:chosen|selected|picked|found|hired|appointed|shortlisted|offered\s+the\s+(?:role|"
@@ -60,7 +61,8 @@ REJECTION = _rules(
         r"continu(?:e|ing)\s+with|progress(?:ing)?\s+with|focus(?:ing)?\s+on)\s+(?:other|"
         r"an?other|different|more\s+suitable|stronger)\s+(?:candidates?|applicants?|profiles?)"),
     (4, rf"{_NEG}{_W}{{0,5}}?(?:mov(?:e|ing)\s+(?:you\s+)?(?:forward|ahead)(?:\s+with\s+(?:your|"
-        rf"you)|\s+at\s+this|\s*[.,;!]|\s+on\s+this|\s+in\s+the\s+(?:\w+\s+)?process|$)|proceed(?:ing)?\s+"
+        rf"you)|\s+at\s+this|\s*[.,;!]|\s+on\s+this|\s+in\s+the\s+(?:\w+\s+)?process|$)|"
+        rf"proceed(?:ing)?\s+"
         rf"(?:with|further)|progress(?:ing|ed)?\s+(?:you|your|with|further)|advanc(?:e|ing)\s+"
         rf"(?:you|your)|tak(?:e|ing)\s+(?:your|you|it)\s+(?:[\w-]+\s+)?(?:further|forward)|invit"
         rf"(?:e|ing)\s+you\s+(?:to|for|back)|continu(?:e|ing)\s+(?:with\s+)?(?:your|you)|pursu"
@@ -141,7 +143,8 @@ REJECTION_ABROAD = _rules(
     (4, r"\blamentamos\s+(?:\w+\s+){0,2}?(?:informar|comunicar|decir)|\bsentimos\s+(?:informar|"
         r"comunicar)", "c"),
     (4, r"\b(?:continuar|seguir|avanzar|avancar|proseguir)\s+(?:\w+\s+){0,3}?(?:con|com)\s+"
-        r"(?:otr|outr)[oa]s?\s+(?:candidat|perfil)|\b(?:elegido|seleccionado|optado\s+por|optamos\s+"
+        r"(?:otr|outr)[oa]s?\s+(?:candidat|perfil)|\b(?:elegido|seleccionado|optado\s+por|"
+        r"optamos\s+"
         r"por)\s+(?:a\s+)?(?:otr|outr)[oa]s?\s+(?:candidat|perfil)|\b(?:puesto|vacante|posicion|"
         r"vaga)\s+(?:\w+\s+){0,3}?(?:cubiert|ocupad|preenchid)"),
     (4, r"\bno\s+(?:\w+\s+){0,2}?(?:ha|han)\s+sido\s+(?:seleccionad|elegid|aceptad)|\bno\s+"

@@ -31,7 +31,8 @@ _WORDS = r"(?:[\w'-]+\s+){0,4}?"  # up to four words between a cue and its date
 _BACK_BEFORE = re.compile(
     rf"(?:\bback(?!\s+to\s+you)|\breturn(?:ing|s)?|\bin\s+the\s+office|\bavailable\s+again|"
     rf"\bzuruck|\bwieder|\bde\s+retour|\bretour|\breprendrai|\bde\s+nouveau|\bde\s+vuelta|"
-    rf"\bvolvere|\bregresare|\bregreso|\breincorporare|\bterug|\bweer|\brientrer[oò]|"
+    rf"\bvolvere|\bregresare|\bregreso|\breincorporare|\bmi\s+vuelta|\bincorporacion|\bterug|"
+    rf"\bweer|\brientrer[oò]|"
     rf"\brientro|\btornero|\bdi\s+nuovo|\bdi\s+ritorno|\bde\s+volta|\bvolto|\bretorno|"
     rf"\bregresso|\btillbaka|\btilbake|\btilbage|\bater|\bwracam|\bpowrotem|\bvratim|\bzpet|"
     rf"\bvernu|\bпо\s+возвращении|\bвернусь|\bповернуся)\s+{_WORDS}$")

@@ -71,6 +71,21 @@ def test_an_out_of_office_note_in_each_language(language: str) -> None:
     assert result.return_date == back
 
 
+@pytest.mark.parametrize(("body", "back"), [
+    ("Vielen Dank. Vom 16. bis 20. März bin ich nicht am Platz. Mich erreichen Sie erst am "
+     "23. März wieder.", date(2026, 3, 23)),
+    ("Bonjour, je suis absent(e) du bureau du 16 mars au 18 mars compris et je n'aurai pas "
+     "accès à ma messagerie.", date(2026, 3, 19)),
+    ("Gracias. No estaré disponible hasta el 18 de marzo; te contestaré a mi vuelta.",
+     date(2026, 3, 19)),
+    ("Thanks for your note. I will not be available until Monday 16 March.", date(2026, 3, 17)),
+])
+def test_everyday_wording_of_away_notes(body: str, back: date) -> None:
+    result = label(body)
+    assert result.category == Category.AUTO_REPLY, result.evidence
+    assert result.return_date == back
+
+
 @pytest.mark.parametrize("subject", [
     "Abwesenheitsnotiz: Ihre Nachricht", "Réponse automatique : Entretien",
     "Respuesta automática: Entrevista", "Risposta automatica: Colloquio", "Afwezig",
