@@ -350,7 +350,8 @@ PRIORITY = (Category.REJECTION, Category.OFFER, Category.NEXT_ROUND, Category.IN
             Category.APPLICATION_ACK, Category.TIMEFRAME_UPDATE, Category.OTHER)
 
 CONDITION = re.compile(
-    r"\b(?:if|whether|once|should\s+you|in\s+(?:the\s+)?(?:case|event)|when\s+we\s+(?:would|'d)|"
+    r"\b(?:if|whether|once(?!\s+(?:again|more))|should\s+you|in\s+(?:the\s+)?(?:case|event)|"
+    r"when\s+we\s+(?:would|'d)|"
     r"si|dans\s+l'hypothese|dans\s+le\s+cas|au\s+cas|en\s+l'absence|sans\s+(?:nouvelles|"
     r"reponse|retour)|faute\s+de|falls|sofern|sollten|wenn(?!\s+auch)|en\s+caso|caso|indien|"
     r"mocht|als\s+(?:je|u|we|wij)|qualora|nel\s+caso|se)\b|如果|若|場合")

@@ -129,6 +129,11 @@ def test_a_rejection_in_each_language(language: str) -> None:
     assert result.category == Category.REJECTION, result.evidence
 
 
+def test_once_again_is_not_a_condition() -> None:
+    assert label("Once again, thank you for your time; we will not be moving forward with your "
+                 "application.", "Your application").category == Category.REJECTION
+
+
 @pytest.mark.parametrize("body", [
     # An acknowledgement that says what silence will mean is not a rejection.
     "Nous avons bien reçu votre candidature. Sans nouvelles de notre part sous trois semaines, "
