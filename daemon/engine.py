@@ -21,6 +21,7 @@ from radiosilence.apply.execute import apply_drafts
 from radiosilence.apply.reconcile import Draft, Outcome
 from radiosilence.connectors.base import DraftSink
 from radiosilence.model import Address, CalEvent, Classification, InterviewPlan, Kind, Mail
+from radiosilence.parse.dates import writer_date
 from radiosilence.plan.followups import plan
 from radiosilence.plan.policy import PlanPolicy, Timeline
 from radiosilence.publish.feed import FeedOptions, FeedRecord, render_feed, write_feed
@@ -147,7 +148,8 @@ class Engine:
         return self._labels[mail.id]
 
     def _classify(self, mail: Mail) -> Classification | None:
-        local = mail.date.astimezone(self.policy.timezone).date()
+        # The day as the writer saw it: "by Friday" is read from the Date header's own zone.
+        local = writer_date(mail.date, mail.headers.get("date", ""), self.policy.timezone)
         try:
             return classify(mail.subject, mail.body, mail.headers, mail.sender.email, local)
         except Exception:  # one odd message must not stop the cycle for every interview

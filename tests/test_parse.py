@@ -273,7 +273,8 @@ def test_plain_mail_fields() -> None:
     assert m.date == datetime(2025, 3, 4, 9, 15, tzinfo=UTC)
     assert m.in_reply_to == "m0@example.org"
     assert m.references == ("a@x.example", "m0@example.org")
-    assert m.headers == {"auto-submitted": "auto-replied", "list-id": "Jobs <jobs.example.net>"}
+    assert m.headers == {"auto-submitted": "auto-replied", "list-id": "Jobs <jobs.example.net>",
+                         "date": "Tue, 04 Mar 2025 10:15:00 +0100"}
     assert m.body.startswith("Hello Sam,") and not m.own and not m.draft
     assert m.thread_hint == "" and m.invites == ()
 

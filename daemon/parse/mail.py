@@ -50,6 +50,7 @@ KEPT_HEADERS = (
     "x-radiosilence-key",
     "x-mailer",
     "return-path",
+    "date",  # its own offset is the writer's clock, which dates in the text are relative to
 )
 
 _MSG_ID = re.compile(r"<([^<>]*)>")

@@ -48,7 +48,8 @@ REJECTION = _rules(
     (4, rf"\b(?:decided|chosen|opted|elected|decision|going|gone|went|ended\s+up)\s+{_W}{{0,2}}?"
         rf"(?:to\s+)?(?:move|moving|proceed|proceeding|continue|continuing|go|going|progress|"
         rf"progressing|pursue|hire|hiring|offer|extend|focus|prioriti[sz]e)\s+(?:forward\s+|"
-        rf"ahead\s+)?(?:with\s+|on\s+)?(?:an?other|other|different|a\s+different|someone|somebody|"
+        rf"ahead\s+)?(?:to\s+the\s+next\s+(?:stage|step|round)\s+)?(?:with\s+|on\s+)?(?:an?other|"
+        rf"other|different|a\s+different|someone|somebody|"
         rf"an?\s+internal|internal|the\s+other|more\s+(?:senior|experienced)|(?:a\s+"
         rf")?candidates?\s+(?:who|whose|that|with)|applicants?\s+(?:who|whose|that|with))"),
     (4, r"\b(?:chosen|selected|picked|found|hired|appointed|shortlisted|offered\s+the\s+(?:role|"
@@ -60,14 +61,15 @@ REJECTION = _rules(
         r"continu(?:e|ing)\s+with|progress(?:ing)?\s+with|focus(?:ing)?\s+on)\s+(?:other|"
         r"an?other|different|more\s+suitable|stronger)\s+(?:candidates?|applicants?|profiles?)"),
     (4, rf"{_NEG}{_W}{{0,5}}?(?:mov(?:e|ing)\s+(?:you\s+)?(?:forward|ahead)(?:\s+with\s+(?:your|"
-        rf"you)|\s+at\s+this|\s*[.,;!]|\s+on\s+this|\s+in\s+the\s+process|$)|proceed(?:ing)?\s+"
+        rf"you)|\s+at\s+this|\s*[.,;!]|\s+on\s+this|\s+in\s+the\s+(?:\w+\s+)?process|$)|"
+        rf"proceed(?:ing)?\s+"
         rf"(?:with|further)|progress(?:ing|ed)?\s+(?:you|your|with|further)|advanc(?:e|ing)\s+"
         rf"(?:you|your)|tak(?:e|ing)\s+(?:your|you|it)\s+(?:[\w-]+\s+)?(?:further|forward)|invit"
         rf"(?:e|ing)\s+you\s+(?:to|for|back)|continu(?:e|ing)\s+(?:with\s+)?(?:your|you)|pursu"
-        rf"(?:e|ing)\s+your|be\s+progressed|been\s+(?:selected|shortlisted|successful)|"
-        rf"(?:selected|shortlisted|successful)\b|(?:making|make|extend|extending)\s+(?:you\s+"
-        rf")?an\s+offer|offer(?:ing)?\s+you\s+(?:the|a|an)\s+{_W}{{0,2}}?(?:role|position|job|"
-        rf"interview|place))"),
+        rf"(?:e|ing)\s+your|be\s+progressed|been\s+(?:selected|shortlisted|successful|chosen)|"
+        rf"(?:selected|shortlisted|successful)\b|select(?:ed)?\s+(?:you|your)\b|(?:making|make|"
+        rf"extend|extending)\s+(?:you\s+)?an\s+offer|offer(?:ing)?\s+you\s+(?:employment|(?:the|"
+        rf"a|an)\s+{_W}{{0,2}}?(?:role|position|job|interview|place)))", "c"),
     (4, r"\bregret\s+to\s+(?:inform|tell|advise|let)|\bwith\s+regret|\bwe\s+regret\s+that|"
         r"\bregretfully|\bunsuccessful\b", "c"),
     (4, rf"\b(?:position|role|vacancy|job|requisition|opening|search)\s+{_W}{{0,4}}?(?:has|have|"
@@ -102,6 +104,74 @@ REJECTION = _rules(
           r"\bclose\s+the\s+loop"),
     (1, r"\bsadly\b|\bregrettably\b|\bon\s+this\s+occasion\b"),
     (0.5, r"\bunfortunately\b|\bat\s+this\s+(?:time|stage|point)\b"),
+)
+
+# Rejections in French, German, Spanish, Dutch, Italian, Portuguese, Chinese and Japanese,
+# in the forms applicant-tracking templates and recruiters use. "c": an acknowledgement
+# says the same words inside "if you hear nothing within three weeks, ...".
+REJECTION_ABROAD = _rules(
+    Category.REJECTION,
+    (4, r"\bn'(?:a|ont|avons)\s+(?:\w+\s+){0,2}?(?:ete\s+)?retenue?s?\b|\bne\s+(?:\w+\s+){0,2}?"
+        r"(?:retiendrons|retenons|pouvons\s+pas\s+retenir)\b|\bclassee?\s+sans\s+suite", "c"),
+    (4, r"\b(?:ne|pas)\s+(?:\w+\s+){0,3}?(?:donner|donnerons|donnons|donnera)\s+(?:\w+\s+){0,2}?"
+        r"suite\b|\b(?:ne\s+pas|pas\s+pu)\s+(?:vous\s+|la\s+|le\s+|te\s+)?(?:selectionner|retenir|"
+        r"poursuivre\s+(?:le\s+processus|avec\s+(?:vous|toi|votre|ta)|votre|ta))", "c"),
+    (4, r"\b(?:regret|regrettons)\s+de\s+(?:vous|t')\s*(?:informer|annoncer|faire\s+part|"
+        r"communiquer)|\bau\s+regret\s+de|\bavons\s+le\s+regret", "c"),
+    (4, r"\b(?:poursuivre|continuer|continuerons|poursuivons|avancer)\s+(?:\w+\s+){0,3}?avec\s+"
+        r"(?:d'autres|un\s+autre|une\s+autre)\s+(?:candidat|profil)|\b(?:retenu|choisi|"
+        r"selectionne|privilegie|prefere)\s+(?:\w+\s+){0,2}?(?:un\s+autre|une\s+autre|d'autres)\s+"
+        r"(?:candidat|profil)|\bprivilegier\s+un\s+(?:autre\s+)?profil|\b(?:poste|offre)\s+"
+        r"(?:\w+\s+){0,3}?(?:a\s+ete|est\s+(?:deja|desormais)?)\s*pourvue?"),
+    (3, r"\bne\s+correspond\s+pas\s+(?:\w+\s+){0,2}?(?:a\s+nos|aux|a\s+ce\s+que)", "c"),
+    (2.5, r"\b(?:notre|du|le|ce)\s+refus\b"),
+    (1.5, r"\b(?:bonne\s+continuation|bonne\s+chance|reussite|succes)\s+(?:\w+\s+){0,3}?"
+          r"(?:recherches?|projets|parcours)|\bd'aboutir\s+dans\s+vos\s+recherches"),
+    (1, r"\bmalheureusement\b"),
+    # German.
+    (4, r"\b(?:fur|zugunsten)\s+(?:eine[nrm]?\s+)?(?:andere[nrm]?|weitere[nrm]?)\s+(?:\w+\s+)?"
+        r"(?:kandidat|bewerber|profil)|\b(?:stelle|position|vakanz)\s+(?:\w+\s+){0,3}?(?:bereits\s+"
+        r"|inzwischen\s+|schon\s+)?(?:besetzt|vergeben)\b"),
+    (4, r"\b(?:nicht|keine)\s+(?:\w+\s+){0,3}?(?:berucksichtigen|berucksichtigt|weiter\s+verfolgen|"
+        r"weiterverfolgen|positive\s+(?:ruckmeldung|nachricht)|zusage)|\b(?:mussen|muss)\s+(?:wir|"
+        r"ich)\s+(?:ihnen|dir)\s+(?:\w+\s+){0,2}?(?:mitteilen|absagen)|\bleider\s+(?:\w+\s+){0,3}?"
+        r"absagen|\bzu\s+unserem\s+(?:gro(?:ss|ß)en\s+)?bedauern", "c"),
+    (3, r"\babsage\b|\bnicht\s+in\s+die\s+(?:engere|nachste)\s+(?:auswahl|runde)", "c"),
+    (1.5, r"\bwunsche?n?\s+(?:ihnen|dir)\s+(?:\w+\s+){0,5}?(?:alles\s+gute|viel\s+erfolg)"),
+    (1, r"\bleider\b"),
+    # Spanish and Portuguese share "lamentamos informar".
+    (4, r"\blamentamos\s+(?:\w+\s+){0,2}?(?:informar|comunicar|decir)|\bsentimos\s+(?:informar|"
+        r"comunicar)", "c"),
+    (4, r"\b(?:continuar|seguir|avanzar|avancar|proseguir)\s+(?:\w+\s+){0,3}?(?:con|com)\s+"
+        r"(?:otr|outr)[oa]s?\s+(?:candidat|perfil)|\b(?:elegido|seleccionado|optado\s+por|"
+        r"optamos\s+"
+        r"por)\s+(?:a\s+)?(?:otr|outr)[oa]s?\s+(?:candidat|perfil)|\b(?:puesto|vacante|posicion|"
+        r"vaga)\s+(?:\w+\s+){0,3}?(?:cubiert|ocupad|preenchid)"),
+    (4, r"\bno\s+(?:\w+\s+){0,2}?(?:ha|han)\s+sido\s+(?:seleccionad|elegid|aceptad)|\bno\s+"
+        r"(?:continuar|seguir\s+adelante|avanzar|continuaremos|avanzaremos|seguiremos)\s+"
+        r"(?:\w+\s+){0,2}?con\s+(?:tu|su)\s+(?:candidatura|solicitud|proceso)|\bnao\s+(?:\w+\s+)"
+        r"{0,2}?(?:foi|foram)\s+(?:selecionad|aprovad|escolhid)", "c"),
+    (1.5, r"\b(?:deseamos|desejamos)\s+(?:\w+\s+){0,4}?(?:exito|suerte|sucesso|sorte)"),
+    (1, r"\blamentablemente\b|\bdesafortunadamente\b|\binfelizmente\b"),
+    # Dutch.
+    (4, r"\bgekozen\s+voor\s+(?:een\s+)?andere?\s+(?:kandida|sollicitant)|\bniet\s+verder\s+"
+        r"(?:te\s+)?gaan\s+met\s+(?:je|jouw|uw)\s+sollicitatie|\bniet\s+(?:uit\s+te\s+nodigen|"
+        r"geselecteerd|verder\s+in\s+de\s+procedure)|\bvacature\s+(?:\w+\s+){0,3}?(?:vervuld|"
+        r"ingevuld)|\bhelaas\s+(?:\w+\s+){0,6}?(?:laten\s+weten|mededelen)", "c"),
+    (1.5, r"\bwensen\s+(?:je|u)\s+(?:\w+\s+){0,4}?succes"),
+    (1, r"\bhelaas\b"),
+    # Italian.
+    (4, r"\b(?:siamo\s+spiacenti|ci\s+dispiace|con\s+rammarico)\s+(?:\w+\s+){0,2}?(?:di\s+)?"
+        r"(?:comunicar|informar)|\bnon\s+(?:\w+\s+){0,2}?(?:e|e\s+stata|sia\s+stata)\s+"
+        r"(?:selezionat|accolt)|\bproseguire\s+(?:\w+\s+){0,3}?con\s+altr[ie]\s+candidat|"
+        r"\bposizione\s+(?:\w+\s+){0,3}?(?:gia\s+)?(?:stata\s+)?coperta", "c"),
+    (1.5, r"\bin\s+bocca\s+al\s+lupo|\bauguri\w*\s+(?:\w+\s+){0,4}?(?:successo|fortuna)"),
+    (1, r"\bpurtroppo\b"),
+    # Chinese and Japanese: no word boundaries.
+    (4, r"很遗憾|很遺憾|遗憾地通知|遺憾地通知|未能通过|未能通過|不予录用|未被录用|"
+        r"未被錄用|暂不考虑|暫不考慮|无法为您提供|無法為您提供|見送らせて|見送りと|"
+        r"ご期待に添え|ご希望に添え|貴意に添いかね|不採用|採用を見合わせ", "c"),
+    (2, r"残念ながら|今後のご活躍|ご活躍をお祈り|ご健闘をお祈り|祝您早日|不太匹配|不匹配"),
 )
 
 OFFER = _rules(
@@ -272,14 +342,19 @@ OTHER = _rules(
         r"\bwas\s+viewed\s+by|\byou\s+applied\s+to\s+\d+|\bprofile\s+views?"),
 )
 
-RULES: tuple[Rule, ...] = (*REJECTION, *OFFER, *NEXT_ROUND, *INTERVIEW_INVITE, *APPLICATION_ACK,
-                           *TIMEFRAME_UPDATE, *OTHER)
+RULES: tuple[Rule, ...] = (*REJECTION, *REJECTION_ABROAD, *OFFER, *NEXT_ROUND, *INTERVIEW_INVITE,
+                           *APPLICATION_ACK, *TIMEFRAME_UPDATE, *OTHER)
 
 # Ties go to the earlier category: a decision outranks a step, a step outranks news.
 PRIORITY = (Category.REJECTION, Category.OFFER, Category.NEXT_ROUND, Category.INTERVIEW_INVITE,
             Category.APPLICATION_ACK, Category.TIMEFRAME_UPDATE, Category.OTHER)
 
-CONDITION = re.compile(r"\b(?:if|whether|once|should\s+you|in\s+case|when\s+we\s+(?:would|'d))\b")
+CONDITION = re.compile(
+    r"\b(?:if|whether|once(?!\s+(?:again|more))|should\s+you|in\s+(?:the\s+)?(?:case|event)|"
+    r"when\s+we\s+(?:would|'d)|"
+    r"si|dans\s+l'hypothese|dans\s+le\s+cas|au\s+cas|en\s+l'absence|sans\s+(?:nouvelles|"
+    r"reponse|retour)|faute\s+de|falls|sofern|sollten|wenn(?!\s+auch)|en\s+caso|caso|indien|"
+    r"mocht|als\s+(?:je|u|we|wij)|qualora|nel\s+caso|se)\b|如果|若|場合")
 PAST = re.compile(r"\b(?:thank(?:s|\s+you)(?:\s+\w+)?\s+for|following|after|enjoyed|during|"
                   r"since)\b")
 CLAUSE_BREAK = re.compile(r"[,;.!?]|\s[-–—]\s|\b(?:and|but|so|then)\b")

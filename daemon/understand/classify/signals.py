@@ -19,35 +19,91 @@ BULK_PRECEDENCE = re.compile(r"^\s*(?:bulk|list|junk)\b", re.I)
 
 AUTO_SUBJECT = re.compile(
     r"^\s*(?:(?:re|aw|fw|fwd|sv|vs|antw|r)\s*:\s*)?(?:automatic\s+reply|auto-?reply|autoreply|"
-    r"auto\s*:|auto-?response|out\s+of\s+(?:the\s+)?office|ooo\b|abwesenheit|abwesend|"
-    r"automatische\s+antwort|reponse\s+automatique|absence\s+du\s+bureau|absent(?:e)?\s*:|"
-    r"respuesta\s+automatica|fuera\s+de\s+la\s+oficina|automatisch\s+antwoord|afwezig|"
-    r"risposta\s+automatica|fuori\s+(?:sede|ufficio)|autosvar|franvaro|automaattinen\s+vastaus|"
-    r"resposta\s+automatica|odpowiedz\s+automatyczna|poza\s+biurem|away\s+from)")
-# A person saying they are away, in the languages of section 6's inboxes.
+    r"auto\s*:|auto-?respon|out\s+of\s+(?:the\s+)?office|ooo\b|away\s+(?:from|until|till)|"
+    r"on\s+(?:annual\s+|parental\s+)?leave\b|annual\s+leave\b|"
+    # German, French, Spanish, Catalan and Galician, Portuguese, Italian, Dutch.
+    r"abwesenheit|abwesend|automatische\s+antwort|ich\s+bin\s+(?:weg|nicht\s+da|nicht\s+im\s+"
+    r"buro|im\s+urlaub|abwesend)|reponse\s+automatique|absence\s+du\s+bureau|absente?\s*:|"
+    r"(?:notification|message|avis)\s+d'absence|respuesta\s+automatica|resposta\s+automatica|"
+    r"fuera\s+de(?:l|\s+la)?\s+(?:oficina|trabajo)|fora\s+d[eao]\s+(?:la\s+)?(?:oficina|feina|"
+    r"traballo|escritorio)|ausente\b|ausencia\b|absencia\b|risposta\s+automatica|fuori\s+"
+    r"(?:sede|ufficio)|assente\b|automatisch\s+antwoord|afwezig|"
+    # Nordic, Finnish, Estonian, Basque, Icelandic.
+    r"autosvar|franvaro|fravaer|fravær|ikke\s+til\s*stede|(?:ej|inte|ikke)\s+pa\s+kontoret|"
+    r"automaattinen\s+vastaus|lomalla|kontorist\s+valjas|lanetik\s+kanpo|er\s+ekki\s+vi[ðd]|"
+    # Central and Eastern Europe, Turkish.
+    r"resposta\s+automatica|odpowiedz\s+automatyczna|poza\s+biurem|dovolen|odsutnost|odsotnost|"
+    r"automaticka\s+odpoved|esu\s+isvyk|ofis\s+disinda|otomatik\s+yanit|sajnalom,?\s+de\s+"
+    r"jelenleg|отсут|вне\s+офиса|поза\s+офісом|автоответ|автовідповідь|извън\s+офиса|"
+    # Chinese, Japanese, Korean.
+    r"自动回复|自動回覆|自動回复|自动答复|我现在无法回信|无法回信|無法回信|我暫時未能回信|不在|"
+    r"自動返信|自動応答|부재|자동\s*응답)")
+# A person saying they are away, in the languages of section 6's inboxes and of the
+# translated out-of-office templates that mail servers ship.
 AUTO_BODY = re.compile(
     r"\b(?:i\s+am|i'm|i\s+will\s+be|i'll\s+be|i\s+shall\s+be|i\s+am\s+currently|currently)\s+"
-    r"(?:currently\s+|now\s+)?(?:out\s+of\s+(?:the\s+)?office|ooo\b|away|on\s+(?:annual\s+|parental\s+"
+    r"(?:currently\s+|now\s+)?(?:out\s+of\s+(?:the\s+)?office|ooo\b|away|on\s+(?:annual\s+|"
+    r"parental\s+"
     r"|maternity\s+|paternity\s+|sick\s+|study\s+)?leave|out\s+on\s+leave|travell?ing|on\s+"
     r"(?:vacation|holiday|holidays|sabbatical|a\s+business\s+trip)|off\s+sick|out\s+of\s+office)|"
     r"\bout\s+of\s+(?:the\s+)?office\s+(?:until|till|today|from|on|and|with)|\b(?:limited|no)\s+"
     r"access\s+to\s+(?:my\s+)?e-?mail|\b(?:e-?mail|message)\s+(?:will\s+not|won't)\s+be\s+"
     r"forwarded|\bhas\s+not\s+been\s+forwarded|\bin\s+my\s+absence|\bwhen\s+i'm\s+back\b|"
-    r"\bnicht\s+im\s+(?:buro|haus)|\bausser\s+haus|\bim\s+urlaub|\bin\s+elternzeit|\bnicht\s+"
-    r"erreichbar|\bwieder\s+(?:im\s+buro|erreichbar|fur\s+sie\s+da)|\bnicht\s+weitergeleitet|"
-    r"\babsente?\s+du\s+bureau|\ben\s+(?:conge|deplacement|vacances)|\bde\s+retour\s+le|"
-    r"\ba\s+mon\s+retour|\bfuera\s+de\s+la\s+oficina|\bde\s+(?:vacaciones|viaje)|\bno\s+me\s+"
-    r"encuentro|\ba\s+mi\s+regreso|\bregresare|\bvolvere|\bafwezig|\bniet\s+op\s+kantoor|\bmet\s+"
-    r"vakantie|\bweer\s+(?:aanwezig|op\s+kantoor|bereikbaar)|\bfuori\s+(?:ufficio|sede)|\bin\s+"
-    r"ferie|\bin\s+malattia|\brientrero|\bpa\s+semester|\binte\s+pa\s+kontoret|\btillbaka\s+pa\s+"
-    r"kontoret|\bjag\s+ar\s+(?:ledig|tillbaka)|\bpa\s+ferie|\bfora\s+do\s+escritorio|\bde\s+"
-    r"ferias|\bna\s+urlopie|\blomalla\b|\bpoissa\s+toimistolta")
+    r"\bi\s+(?:will\s+"
+    r"not|won't)\s+be\s+(?:available|in\s+the\s+office|reachable|checking)|"
+    # German.
+    r"\bnicht\s+im\s+(?:buro|haus)|\bau(?:ss|ß)er\s+haus|\bim\s+urlaub|\bin\s+elternzeit|"
+    r"\bnicht\s+erreichbar|\bwieder\s+(?:im\s+buro|erreichbar|fur\s+sie\s+da)|\bnicht\s+"
+    r"weitergeleitet|\bbin\s+(?:ich\s+)?(?:\w+\s+){0,5}?abwesend|\bnicht\s+zu\s+hause|\bauf\s+"
+    r"(?:dienst|geschafts)reise|\bnicht\s+am\s+platz|\b(?:bin|ist)\s+(?:\w+\s+){0,4}?wieder\s+da\b|"
+    r"\berreichen\s+sie\s+mich\s+(?:\w+\s+){0,4}?wieder|"
+    # French, Spanish, Catalan, Galician, Portuguese, Italian.
+    r"\babsente?\s+du\s+bureau|\b(?:je\s+suis|je\s+serai)\s+(?:actuellement\s+)?absente?\b|"
+    r"\ben\s+(?:conge|deplacement|vacances|arret\s+maladie)|\bhors\s+du\s+bureau|\bje\s+n'(?:ai|"
+    r"aurai)\s+"
+    r"pas\s+acces\s+a\s+(?:mes|ma)|\bdes\s+mon\s+retour|\bje\s+prendrai\s+connaissance\s+de\s+"
+    r"votre\s+(?:message|e-?mail|courriel)|\bno\s+estare\s+disponible|\ba\s+mi\s+vuelta|"
+    r"\bno\s+tendre\s+acceso|\bacceso\s+limitado\s+al\s+correo|"
+    r"\bsaro\s+di\s+ritorno|\bin\s+trasferta|\bnon\s+ho\s+accesso\s+alla\s+posta|\bsem\s+acesso\s+"
+    r"(?:ao|a)\s+(?:e-?mail|correio)|\b(?:regressarei|retornarei|voltarei)\b|\bde\s+retour\s+le|"
+    r"\ba\s+mon\s+retour|\bfuera\s+de\s+"
+    r"la\s+oficina|\bde\s+(?:vacaciones|viaje|vacances|vacacions|ferias)|\bno\s+me\s+encuentro|"
+    r"\ba\s+mi\s+regreso|\bregresare|\bvolvere|\b(?:estare|estoy|estarei|estou|sere|estic)\s+"
+    r"(?:\w+\s+)?(?:fuera|ausente|fora)\b|\bfora\s+do\s+escritorio|\bfuori\s+(?:ufficio|sede)|"
+    r"\bin\s+ferie|\bin\s+malattia|\brientrero|\b(?:saro|sono)\s+(?:\w+\s+)?assente|"
+    # Dutch, Nordic, Finnish, Estonian, Basque, Icelandic.
+    r"\bafwezig|\bniet\s+op\s+kantoor|\b(?:met|op)\s+vakantie|\bniet\s+aanwezig|\bniet\s+"
+    r"doorgestuurd|\bikke\s+pa\s+kontoret|\bholder\s+ferie|\bfrav(?:ae|æ)rende|"
+    r"\bjag\s+har\s+inte\s+"
+    r"tillgang|\btavoitettavissa|\bpoza\s+biurem|\bnepritomn|\bnem\s+vagyok\s+az\s+irodaban|"
+    r"\bhazon\s+kivul|\bofis\s+disinda|не\s+будет\s+в\s+офисе|\bвне\s+офиса|не\s+буде\s+в\s+"
+    r"офісі|\bweer\s+(?:aanwezig|op\s+kantoor|"
+    r"bereikbaar)|\bpa\s+semester|\binte\s+pa\s+kontoret|\btillbaka\s+pa\s+kontoret|\bjag\s+ar\s+"
+    r"(?:ledig|tillbaka|borta)|\bpa\s+ferie|\bikke\s+til\s*stede|\butilgjengelig|\bolen\s+"
+    r"(?:lomalla|poissa|kontorist\s+eemal|puhkusel)|\blomalla\b|\bpoissa\s+toimistolta|"
+    r"\bkanpoan\s+(?:egongo\s+naiz|nago)|\beg\s+er\s+ekki\s+vi[ðd]|\bi\s+frii\b|"
+    # Central and Eastern Europe, Turkish.
+    r"\bna\s+urlopie|\b(?:bede|jestem)\s+nieobecn|\bjsem\s+na\s+dovolene|\bsom\s+na\s+dovolenke|"
+    r"\bmimo\s+kancelar|\bsam\s+odsut|\bsem\s+odsot|\bna\s+(?:godisnjem\s+odmoru|dopustu)|"
+    r"\bnem\s+vagyok\s+e-?mail\s+kozelben|\bszabadsagon\s+vagyok|\besu\s+isvyk|\batostogose\b|"
+    r"\bbulunmayacagim|\bizindeyim|буду\s+отсутствовать|\bотсутствую|\bв\s+отпуске|"
+    r"\bвідсутн|\bу\s+відпустці|няма\s+да\s+бъда\s+на\s+разположение|\bотсъств|ќе\s+бидам\s+"
+    r"отсутен|"
+    # Chinese, Japanese, Korean: no word boundaries.
+    r"无法回信|無法回信|暂时无法回复|暫時無法回覆|不在办公室|不在辦公室|正在休假|不在にして|"
+    r"不在です|休暇を|出張中|休假中|席を外して|부재\s*중|부재\s*예정|휴가\s*중")
 # Weaker: a system saying nobody reads this, or calling itself automatic.
 AUTO_SYSTEM = re.compile(
-    r"\b(?:mailbox|inbox|address)\s+is\s+(?:not|no\s+longer)\s+(?:monitored|checked|in\s+use|read)|"
-    r"\bunmonitored\b|\bunattended\s+mailbox|\breplies\s+to\s+this\s+(?:address|e-?mail)\s+are\s+not|"
+    r"\b(?:mailbox|inbox|address)\s+(?:\S+\s+)?is\s+(?:not|no\s+longer)\s+(?:monitored|checked|"
+    r"in\s+use|read)|"
+    r"\bunmonitored\b|\bunattended\s+mailbox|\breplies\s+to\s+this\s+(?:address|"
+    r"e-?mail)\s+are\s+not|"
     r"\bno\s+longer\s+(?:with|at|works\s+(?:at|for)|employed)|\b(?:this\s+is\s+an?\s+)?"
-    r"(?:automatic|automated)\s+(?:reply|response)|\bautomatic\s+acknowledg")
+    r"(?:automatic|automated)\s+(?:reply|response)|\bautomatic\s+acknowledg|"
+    r"\b(?:ceci\s+est\s+une?|dies\s+ist\s+eine|este\s+es\s+un|dit\s+is\s+een|questo\s+e\s+un|"
+    r"esta\s+e\s+uma|ez\s+egy)\s+(?:reponse|message|automatische|mensaje|automatisch|messaggio|"
+    r"mensagem|automatikus)\s*(?:automatique|antwort|automatico|antwoord|automatico|automatica|"
+    r"uzenet)?|自动回复|自動回覆|自動返信|自動応答|자동\s*(?:회신|응답)")
 # "Hi Jonas," is a person writing; an out-of-office note greets nobody by name.
 PERSONAL_GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|dear|hallo|bonjour|hola|hej|ciao|goedendag)\s+(?!there\b|all\b|team\b|"
@@ -62,7 +118,8 @@ MARKETING_SENDER = re.compile(r"^(?:marketing|news|newsletters?|hello|info|event
                               r"updates|promo|offers|community|webinars?)[+._-]?[^@]*@")
 
 ASKS = re.compile(
-    r"\b(?:could|can|would|will)\s+you\s+(?:please\s+)?(?:send|share|provide|confirm|let\s+(?:me|us)"
+    r"\b(?:could|can|would|will)\s+you\s+(?:please\s+)?(?:send|share|provide|confirm|let\s+(?:me|"
+    r"us)"
     r"\s+know|tell|do|jump|pick|choose|select|book|reply)|\bplease\s+(?:send|share|provide|confirm|"
     r"reply|choose|select|book|pick|let\s+(?:me|us)\s+know)|\blet\s+(?:me|us)\s+know\s+(?:your|if|"
     r"when|whether|what|which)|\bwhat\s+(?:is|are|'s)\s+your|\bwhen\s+(?:would|are|could)\s+you|"

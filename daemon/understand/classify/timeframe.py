@@ -5,7 +5,10 @@ Pure functions of the text and the message's local date. A phrase that names no 
 
 The employer's timeframe is a time phrase near a promise of news ("we'll let you know",
 "you should hear from us", "decisions are expected"), not a deadline set for the candidate
-("please complete the test within 7 days"), which is skipped clause by clause.
+("please complete the test within 7 days"), which is skipped clause by clause. Promises and
+time phrases are read in English, French, German and Spanish ("nous reviendrons vers vous
+d'ici vendredi", "wir melden uns Anfang nächster Woche", "en un plazo de dos semanas"); a
+phrase that names a day wins over an earlier vague one. Return dates: `return_dates`.
 """
 
 from __future__ import annotations
@@ -15,17 +18,24 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from radiosilence.model import Timeframe
-from radiosilence.parse.dates import DATE, add_business_days, fold, next_business_day, parse_date
+from radiosilence.parse.date_words import NUMBER_WORDS
+from radiosilence.parse.dates import (
+    DATE,
+    MAX_TEXT,
+    MONTH,
+    add_business_days,
+    fold,
+    month_first,
+    next_business_day,
+    parse_date,
+)
+from radiosilence.understand.classify.return_dates import return_date
 
 __all__ = ["employer_timeframe", "return_date", "parse_date", "add_business_days",
-           "next_business_day"]
+           "next_business_day", "MAX_TEXT"]
 
-NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-           "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-           "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30, "couple of": 2,
-           "a couple of": 2, "few": 3, "a few": 3, "several": 5}
-_NUM = (r"(?:\d{1,2}|a couple of|couple of|a few|few|several|an?|one|two|three|four|five|six|"
-        r"seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|twenty|thirty)")
+_NUM = (r"(?:\d{1,2}|" + "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len,
+                                          reverse=True)) + ")")
 
 # Promises of news from the employer's side (on folded text: lower case, no accents).
 _CUE = re.compile(
@@ -34,7 +44,11 @@ _CUE = re.compile(
     r"hear\s+(?:back\s+)?from\s+(?:us|me|the\s+team)|update\s+(?:you|candidates)|"
     r"(?:contact|e-?mail|notify|inform|call|message|write\s+to)\s+(?:you|all|candidates|"
     r"applicants|everyone)|reach\s+out|follow\s+up\s+with\s+you|respond\s+to\s+(?:you|all)|"
-    r"(?:expect|aim|plan|hope|hoping|intend|expecting|aiming|planning)\s+to|"
+    # "we plan to complete interviews by Wednesday" is their process, not news for the reader.
+    r"(?:expect|aim|plan|hope|hoping|intend|expecting|aiming|planning)\s+to\s+(?:\w+\s+)?"
+    r"(?:get|come|let|make|reach|have|send|share|give|provide|decide|announce|confirm|respond|"
+    r"reply|update|contact|be\s+in\s+touch|inform|notify|finali[sz]e|revert|circle|follow|"
+    r"hear|know|wrap|conclude|complete\s+(?:our|the)\s+(?:review|decision))|"
     r"(?:we|i)(?:'ll|\s+will|\s+should|\s+shall|'d|\s+would)\s+(?:\w+\s+){0,2}?"
     r"(?:have|know|make|share|send|decide|announce|confirm|be\s+able)|"
     r"(?:decisions?|outcomes?|feedback|news|answer|results?)\s+(?:\w+\s+){0,2}?"
@@ -43,14 +57,28 @@ _CUE = re.compile(
     r"expect\s+(?:an?\s+)?(?:update|news|decision|answer|feedback|to\s+hear)|"
     r"(?:be|been|are|is)\s+(?:notified|informed|contacted)|"
     r"(?:should|will|'ll|hope\s+to|expect\s+to)\s+(?:have|know)\s+(?:an?\s+|the\s+|some\s+)?"
-    r"(?:\w+\s+)?(?:outcome|decision|answer|news|update|feedback|more|results?))")
+    r"(?:\w+\s+)?(?:outcome|decision|answer|news|update|feedback|more|results?))|"
+    # French: "nous revenons vers vous", "sans nouvelles de notre part", "vous recevrez".
+    r"\b(?:reven\w*|reviend\w*)\s+vers\s+(?:vous|toi)|\b(?:sans|en\s+l'absence\s+de)\s+"
+    r"(?:nouvelles|reponse|retour)|\b(?:vous|tu)\s+(?:recevrez|recevras|aurez|auras)\s+"
+    r"(?:une\s+reponse|un\s+retour|des\s+nouvelles|de\s+nos\s+nouvelles)|\b(?:vous|te)\s+"
+    r"(?:repondrons|recontacterons|contacterons|tiendrons|informerons|ferons\s+un\s+retour)|"
+    # German: "wir melden uns", "Sie erhalten eine Rückmeldung", "von uns hören".
+    r"\b(?:melden\s+(?:uns|wir|mich|sich)|(?:uns|mich)\s+(?:\w+\s+){0,3}?melden|ruckmeldung|"
+    r"bescheid\s+geben|geben\s+(?:ihnen|dir)\s+bescheid|von\s+uns\s+horen|(?:informieren|"
+    r"kontaktieren)\s+(?:sie|dich|wir)|(?:erhalten|bekommen)\s+(?:sie|du)\s+(?:\w+\s+)?"
+    r"(?:antwort|nachricht|entscheidung))|"
+    # Spanish: "nos pondremos en contacto", "te responderemos", "recibirás una respuesta".
+    r"\b(?:pondremos\s+en\s+contacto|(?:te|le|les|os)\s+(?:responderemos|contactaremos|"
+    r"informaremos|escribiremos|diremos|daremos)|recibiras?\s+(?:una\s+|nuestra\s+)?"
+    r"(?:respuesta|noticias)|tendras?\s+(?:una\s+|nuestra\s+)?(?:respuesta|noticias))")
 _NEGATED = re.compile(r"(?:n't|\bnot|\bno|\bnever)\s+(?:\w+\s+)?$")
 # Tasks for the candidate: a deadline in the same clause is theirs, not the employer's.
 _TASK = re.compile(
-    r"\b(?:please|kindly)\b|^\s*(?:complete|submit|finish|return|sign|send|reply|respond|"
-    r"confirm)\b|\b(?:you|you'll|you\s+will|you\s+should|you\s+must|you\s+need\s+to|ask\s+"
-    r"you\s+to|remember\s+to)\s+(?:\w+\s+){0,2}?(?:complete|submit|finish|return|sign|send|"
-    r"reply|respond|confirm|accept)\b|\byou\s+(?:have|will\s+have|'ll\s+have)\s+"
+    r"\b(?:please|kindly|bitte|por\s+favor)\b|^\s*(?:complete|submit|finish|return|sign|send|"
+    r"reply|respond|confirm)\b|\b(?:you|you'll|you\s+will|you\s+should|you\s+must|you\s+need\s+"
+    r"to|ask\s+you\s+to|remember\s+to)\s+(?:\w+\s+){0,2}?(?:complete|submit|finish|return|sign|"
+    r"send|reply|respond|confirm|accept)\b|\byou\s+(?:have|will\s+have|'ll\s+have)\s+"
     r"(?:\w+\s+){0,2}?\w+\s+(?:\w+\s+)?(?:days?|hours?|weeks?)\b|\blink\s+(?:expires|is\s+"
     r"valid)|\bexpires?\b|\byour\s+(?:answer|decision|response|reply|acceptance)\b")
 _CLAUSE = re.compile(r"[,;:()]|\s[-–—]\s|\b(?:and|but|so|then|while|whereas)\b")
@@ -58,51 +86,65 @@ _CLAUSE = re.compile(r"[,;:()]|\s[-–—]\s|\b(?:and|but|so|then|while|whereas)
 _PLACEHOLDER = re.compile(
     r"\b(?:by|on|before|within|in|until)\s+(?:the\s+)?[\[{<]+[^\]}>]{0,40}[\]}>]+"
     r"(?:\s+(?:business\s+|working\s+)?(?:days?|weeks?))?")
+# Units in English, French, German and Spanish; the key is what `_relative_due` counts in.
+_UNITS = {"hour": "hour", "heure": "hour", "stunde": "hour", "hora": "hour",
+          "day": "day", "jour": "day", "tag": "day", "dia": "day",
+          "week": "week", "semaine": "week", "woche": "week", "semana": "week",
+          "month": "month", "moi": "month", "monat": "month", "mes": "month",
+          "fortnight": "fortnight", "quinzaine": "fortnight", "quincena": "fortnight",
+          "werktag": "bizday", "arbeitstag": "bizday"}
 _RELATIVE = re.compile(
-    rf"\b(?:within|in|over|during)\s+(?:the\s+)?(?P<next>next\s+|coming\s+)?"
-    rf"(?:about\s+|around\s+|approximately\s+|roughly\s+)?"
-    rf"(?:(?P<low>{_NUM})\s*(?:-|–|to|or)\s*)?(?P<n>{_NUM}\s+|\d{{1,2}})?"
-    rf"(?P<biz>business\s+|working\s+)?(?P<unit>hour|day|week|month|fortnight)(?P<plural>s)?\b"
-    rf"(?:\s+or\s+(?P<or>{_NUM})\b)?(?:'?s?\s+time)?")
+    rf"\b(?:within|in|over|during|dans|sous|d'ici|innerhalb|binnen|dentro|en)\s+"
+    rf"(?:(?:the|un\s+delai(?:\s+maximum)?\s+d[e']|les?|la|von|der|den|de|un\s+plazo(?:\s+"
+    rf"maximo)?\s+de|los|las)\s*)*?(?P<next>(?:next|coming|prochaine?s|nachsten|proximos|"
+    rf"proximas)\s+)?(?:about\s+|around\s+|approximately\s+|roughly\s+|environ\s+|etwa\s+|"
+    rf"unos\s+|unas\s+)?(?:(?P<low>{_NUM})\s*(?:-|–|to|or|a|bis|o)\s*)?(?P<n>{_NUM}\s+|"
+    rf"\d{{1,2}})?(?P<biz>business\s+|working\s+)?(?P<unit>hour|day|week|month|fortnight|"
+    rf"heure|jour|semaine|moi|quinzaine|stunde|werktag|arbeitstag|tag|woche|monat|hora|dia|"
+    rf"semana|mes|quincena)(?P<plural>s|e|en|n|es)?\b(?P<biz2>\s+(?:ouvr[eé]s?|ouvrables?|"
+    rf"habiles|laborables))?(?:\s+or\s+(?P<or>{_NUM})\b)?(?:'?s?\s+time)?")
 _DAY_END = re.compile(
     r"\b(?:by\s+)?(?:(?:the\s+)?(?:end\s+of\s+(?:the\s+)?(?:business\s+)?day|close\s+of\s+"
     r"business|eod|cob)\s+)?(?P<which>tomorrow|today)\b|\b(?:by\s+)?(?:the\s+)?(?:end\s+of\s+"
     r"(?:the\s+)?(?:business\s+)?day|close\s+of\s+business|eod|cob)\b")
 _END_OF = re.compile(
     r"\b(?:by\s+)?(?:the\s+)?end\s+of\s+(?:the\s+)?(?P<which>this\s+|next\s+)?"
-    r"(?P<unit>week|month)\b")
+    r"(?P<unit>week|month)\b|"
+    r"\b(?:(?:d'ici|avant)\s+)?(?:la\s+)?fin\s+(?:de\s+(?:la\s+|cette\s+)?|du\s+)"
+    r"(?P<unit_fr>semaine|mois)(?P<which_fr>\s+prochaine?)?|"
+    r"\b(?:bis\s+)?(?:zum\s+)?ende\s+(?P<which_de>dieser\s+|der\s+|nachster\s+|kommender\s+|"
+    r"des\s+)?(?P<unit_de>woche|monats)\b|"
+    r"\b(?:antes\s+de\s+|a\s+)?(?:finales|fin)\s+de\s+(?P<which_es>esta\s+|la\s+|la\s+proxima\s+"
+    r"|este\s+|el\s+)?(?P<unit_es>semana|mes)\b")
 _BY_DATE = re.compile(
-    rf"\b(?:by|on|before|no\s+later\s+than|until|till|around)\s+(?P<when>{DATE})")
+    rf"\b(?:by|on|before|no\s+later\s+than|until|till|around|bis(?:\s+zum|\s+spatestens)?|"
+    rf"spatestens(?:\s+am)?|am|d'ici(?:\s+le)?|avant(?:\s+le)?|au\s+plus\s+tard(?:\s+le)?|"
+    rf"antes\s+del?|para\s+el|a\s+mas\s+tardar\s+el)\s+(?P<when>{DATE})")
+# "the first 1-2 weeks of November": the end of the last week named.
+_WEEKS_OF = re.compile(
+    rf"\b(?:during|in|within|over)\s+the\s+first\s+(?:(?:{_NUM})\s*(?:-|–|to|or)\s*)?"
+    rf"(?P<n>{_NUM})?\s*weeks?\s+of\s+(?P<month>{MONTH})")
 _WEEK = re.compile(
     r"\b(?P<part>early|late|later|middle\s+of|mid|end\s+of)?[\s-]*(?:the\s+)?"
-    r"(?P<which>next|this|coming|the\s+coming|following)\s+week\b")
+    r"(?P<which>next|this|coming|the\s+coming|following)\s+week\b|"
+    r"\b(?:(?:en|au|a|d'ici(?:\s+la)?)\s+)?(?:(?P<part_fr>debut|milieu|fin)\s+de\s+)?(?:la\s+)?"
+    r"semaine\s+(?P<which_fr>prochaine)|\b(?P<which_fr2>cette)\s+semaine|"
+    r"\b(?:(?P<part_de>anfang|mitte|ende)\s+)?(?:der\s+)?(?P<which_de>nachste[nr]?|kommende[nr]?|"
+    r"diese[rn]?)\s+woche\b|"
+    r"\b(?:a\s+)?(?:(?P<part_es>principios|mediados|finales)\s+de\s+)?(?P<which_es>la\s+proxima\s+"
+    r"semana|la\s+semana\s+(?:que\s+viene|proxima)|esta\s+semana)")
+_WEEK_PART = {"early": 1, "debut": 1, "anfang": 1, "principios": 1, "middle of": 2, "mid": 2,
+              "milieu": 2, "mitte": 2, "mediados": 2}  # Tuesday, Wednesday; else Friday
 _VAGUE = re.compile(
     r"\b(?:before\s+the\s+(?:holidays|break|new\s+year|end\s+of\s+the\s+year)|after\s+the\s+"
     r"(?:holidays|break)|in\s+the\s+coming\s+(?:days|weeks|months)|over\s+the\s+coming\s+"
     r"(?:days|weeks)|soon|shortly|as\s+soon\s+as\s+(?:possible|we\s+can|i\s+can|i\s+hear|we\s+"
     r"hear|it's\s+done|we\s+have|i\s+have)|asap|in\s+due\s+course|in\s+the\s+near\s+future|"
-    r"once\s+[^,.;]{3,60})")
-
-# Out-of-office: "back on", "returning", and the same in the languages of section 6's inboxes.
-_BACK = re.compile(
-    rf"(?:\bback|\breturn(?:ing|s)?|\bin\s+the\s+office|\bavailable\s+again)\s+(?:to\s+(?:the\s+)?"
-    rf"(?:office|work)\s+)?(?:in\s+the\s+office\s+|at\s+my\s+desk\s+)?(?:on\s+|from\s+)?"
-    rf"(?P<a>{DATE})|"
-    rf"\b(?:ab(?:\s+dem)?|zuruck\s+am|wieder\s+am)\s+(?P<b>{DATE})|"
-    rf"\b(?:de\s+retour|retour\s+prevu|a\s+partir\s+du)\s+(?:au\s+bureau\s+)?(?:le\s+)?(?P<c>{DATE})|"
-    rf"\b(?:de\s+vuelta|volvere|regresare|regreso|estare\s+de\s+vuelta)\s+(?:a\s+la\s+oficina\s+)?"
-    rf"(?:el\s+)?(?P<d>{DATE})|"
-    rf"\b(?:vanaf|terug\s+op)\s+(?P<e>{DATE})|(?P<f>{DATE})\s+ben\s+ik\s+weer|"
-    rf"\b(?:rientrero|rientro|tornero|di\s+nuovo\s+in\s+ufficio)\s+(?:il\s+|dal\s+)?(?P<g>{DATE})|"
-    rf"\b(?:tillbaka|tilbage)\s+(?:pa\s+kontoret\s+)?(?:den\s+|pa\s+)?(?P<h>{DATE})|"
-    rf"\bvolto\s+(?:no\s+dia\s+|em\s+)?(?P<i>{DATE})")
-_UNTIL = re.compile(
-    rf"\b(?:until|till|til|through|thru|bis(?:\s+einschlie(?:ss|ß)lich|\s+einschl\.|\s+inkl\.|"
-    rf"\s+zum)?|jusqu'?au|jusqu'?a|hasta(?:\s+el)?|tot\s+en\s+met|tot|fino\s+al?|till\s+och\s+"
-    rf"med|t\.o\.m\.|til\s+og\s+med|ate|do)\s+(?:and\s+including\s+)?(?P<a>{DATE})|"
-    rf"(?P<b>{DATE})\s+(?:asti|saakka)|\bfrom\s+\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:to|until|-)\s+"
-    rf"(?P<c>{DATE})")
-
+    r"once\s+[^,.;]{3,60}|dans\s+les\s+(?:plus\s+brefs\s+delais|meilleurs\s+delais|prochains\s+"
+    r"jours)|au\s+plus\s+(?:vite|tot)|rapidement|prochainement|des\s+que\s+possible|bientot|"
+    r"in\s+kurze|zeitnah|schnellstmoglich|baldmoglichst|so\s+(?:bald|schnell)\s+wie\s+moglich|"
+    r"in\s+den\s+nachsten\s+tagen|en\s+breve|lo\s+antes\s+posible|a\s+la\s+mayor\s+brevedad|"
+    r"proximamente|en\s+los\s+proximos\s+dias)")
 
 @dataclass(frozen=True)
 class _Found:
@@ -113,23 +155,30 @@ class _Found:
 
 
 def employer_timeframe(text: str, sent_on: date) -> Timeframe | None:
-    """The first timeframe the employer states for their own next step, or None.
+    """The timeframe the employer states for their own next step, or None: the first one
+    that names a day, else the first without one ("dans les plus brefs délais ... sans
+    nouvelles sous trois semaines" is the three weeks).
 
-    `sent_on` is the message's date in the user's timezone; relative phrases count from it.
+    `sent_on` is the message's date on the writer's calendar; relative phrases count from it.
     """
+    undated: Timeframe | None = None
+    order = month_first(fold(text[:3000]))
     for sentence in _sentences(text):
         folded = fold(sentence)
         cues = [m for m in _CUE.finditer(folded)
                 if not _NEGATED.search(folded[max(0, m.start() - 12):m.start()])]
         if not cues:
             continue
-        found = [f for f in _candidates(folded, sent_on)
+        found = [f for f in _candidates(folded, sent_on, order)
                  if not _TASK.search(_clause(folded, f.start))]
         if not found:
             continue
         chosen = _choose(found, cues)
-        return Timeframe(sentence[chosen.start:chosen.end].strip(), chosen.due, chosen.vague)
-    return None
+        stated = Timeframe(sentence[chosen.start:chosen.end].strip(), chosen.due, chosen.vague)
+        if chosen.due is not None:
+            return stated
+        undated = undated or stated
+    return undated
 
 
 def _choose(found: list[_Found], cues: list[re.Match[str]]) -> _Found:
@@ -145,7 +194,7 @@ def _choose(found: list[_Found], cues: list[re.Match[str]]) -> _Found:
     return min(pool, key=lambda f: (distance(f), f.start))
 
 
-def _candidates(folded: str, sent_on: date) -> list[_Found]:
+def _candidates(folded: str, sent_on: date, order: bool) -> list[_Found]:
     found: list[_Found] = []
     for m in _PLACEHOLDER.finditer(folded):
         found.append(_Found(m.start(), m.end(), None))
@@ -158,7 +207,10 @@ def _candidates(folded: str, sent_on: date) -> list[_Found]:
     for m in _END_OF.finditer(folded):
         found.append(_Found(m.start(), m.end(), _end_of(m, sent_on)))
     for m in _BY_DATE.finditer(folded):
-        if due := parse_date(m.group("when"), sent_on):
+        if due := parse_date(m.group("when"), sent_on, order):
+            found.append(_Found(m.start(), m.end(), due))
+    for m in _WEEKS_OF.finditer(folded):
+        if due := _weeks_of(m, sent_on):
             found.append(_Found(m.start(), m.end(), due))
     for m in _WEEK.finditer(folded):
         found.append(_Found(m.start(), m.end(), _week_part(m, sent_on)))
@@ -171,7 +223,7 @@ def _candidates(folded: str, sent_on: date) -> list[_Found]:
 
 
 def _relative_due(match: re.Match[str], sent_on: date) -> date | None:
-    unit = match.group("unit")
+    unit = _UNITS[match.group("unit")]
     words = match.group("or") or match.group("n")
     if words is None and (match.group("plural") or not match.group("next")) \
             and unit != "fortnight":
@@ -179,51 +231,47 @@ def _relative_due(match: re.Match[str], sent_on: date) -> date | None:
     amount = _number(words) if words else 1
     if unit == "hour":
         return sent_on + timedelta(days=-(-amount // 24))
-    if match.group("biz") and unit in ("day", "week"):
-        return add_business_days(sent_on, amount if unit == "day" else amount * 5)
+    if unit == "bizday" or ((match.group("biz") or match.group("biz2"))
+                            and unit in ("day", "week")):
+        return add_business_days(sent_on, amount * (5 if unit == "week" else 1))
     days = {"day": 1, "week": 7, "fortnight": 14, "month": 30}[unit] * amount
     return sent_on + timedelta(days=days)
 
 
 def _end_of(match: re.Match[str], sent_on: date) -> date:
-    which = (match.group("which") or "").strip()
-    if match.group("unit") == "month":
+    unit = next(u for u in (match.group(g) for g in ("unit", "unit_fr", "unit_de", "unit_es"))
+                if u)
+    which = "".join(match.group(g) or "" for g in ("which", "which_fr", "which_de", "which_es"))
+    later = bool(re.search(r"next|prochain|nachster|kommender|proxima", which))
+    if unit in ("month", "mois", "monats", "mes"):
         first_next = (sent_on.replace(day=1) + timedelta(days=32)).replace(day=1)
-        if which == "next":
+        if later:
             first_next = (first_next + timedelta(days=32)).replace(day=1)
         return first_next - timedelta(days=1)
     friday = sent_on + timedelta(days=(4 - sent_on.weekday()) % 7)
-    return friday + timedelta(days=7) if which == "next" else friday
+    return friday + timedelta(days=7) if later else friday
+
+
+def _weeks_of(match: re.Match[str], sent_on: date) -> date | None:
+    weeks = _number(match.group("n")) if match.group("n") else 1
+    month = parse_date(f"1 {match.group('month')}", sent_on)
+    return month.replace(day=min(7 * weeks, 28)) if month else None
 
 
 def _week_part(match: re.Match[str], sent_on: date) -> date:
     monday = sent_on - timedelta(days=sent_on.weekday())
-    if match.group("which") != "this":
+    which = "".join(match.group(g) or "" for g in ("which", "which_fr", "which_fr2",
+                                                      "which_de", "which_es"))
+    if not re.search(r"^this$|cette|diese|esta", which.strip()):
         monday += timedelta(days=7)
-    part = re.sub(r"\s+", " ", match.group("part") or "")
-    offset = {"early": 1, "middle of": 2, "mid": 2}.get(part, 4)  # Tue, Wed, else Fri
+    part = "".join(match.group(g) or "" for g in ("part", "part_fr", "part_de", "part_es"))
+    offset = _WEEK_PART.get(re.sub(r"\s+", " ", part), 4)
     return max(monday + timedelta(days=offset), sent_on)
-
-
-def return_date(text: str, sent_on: date) -> date | None:
-    """The date an out-of-office says its author is back, or None.
-
-    "Back on 17 March" is that day; "away until 14 March" is the next business day after.
-    """
-    folded = fold(_flat(text[:MAX_TEXT]))
-    if match := _BACK.search(folded):
-        back = parse_date(next(g for g in match.groups() if g), sent_on)
-        if back:
-            return back
-    if match := _UNTIL.search(folded):
-        until = parse_date(next(g for g in match.groups() if g), sent_on)
-        return next_business_day(until) if until else None
-    return None
 
 
 def _number(word: str) -> int:
     word = word.lower().strip()
-    return int(word) if word.isdigit() else NUMBERS.get(word, 1)
+    return int(word) if word.isdigit() else NUMBER_WORDS.get(word, 1)
 
 
 def _clause(folded: str, position: int) -> str:
@@ -240,7 +288,6 @@ def _flat(text: str) -> str:
 
 _NOT_AN_END = re.compile(r"(?:\b\d{1,2}|\b(?:dr|mr|mrs|ms|prof|e\.g|i\.e|approx|no|ref|st))\.$",
                          re.I)
-MAX_TEXT = 20_000  # a promise or an away note is short; beyond this is a pasted document
 _MAX_SENTENCE = 1_000
 
 
