@@ -35,7 +35,7 @@ from radiosilence.connectors.local.ctime import CTIME_SLACK_NS
 from radiosilence.connectors.local.vdir import VdirCalendarSource
 from radiosilence.model import Attendee, CalEvent
 from radiosilence.parse.calendar import parse_calendar
-from tests.contract_calendarsource import (
+from tests.contract.calendar_source import (
     CalendarBackend,
     CalendarSourceContract,
     SourceFactory,

@@ -37,8 +37,8 @@ from radiosilence.connectors.google.gmail_source import GmailMailSource
 from radiosilence.model import Address, FollowUp, Kind, ThreadRef
 from radiosilence.understand import senders
 from radiosilence.understand.recruiting import RECRUITING_WORDS
-from tests.contract_draftsink import KEY, DraftSinkContract, SinkFactory, body_of, make_draft
-from tests.contract_mailsource import MailSourceContract
+from tests.contract.draft_sink import KEY, DraftSinkContract, SinkFactory, body_of, make_draft
+from tests.contract.mail_source import MailSourceContract
 from tests.google_emulator import Emulator
 
 NOW = datetime.now(UTC)

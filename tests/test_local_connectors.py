@@ -20,7 +20,7 @@ from radiosilence.connectors.base import Changes, CursorExpired, Unavailable
 from radiosilence.connectors.local.maildir import MaildirSource, split_info
 from radiosilence.connectors.local.maildir_drafts import MaildirDraftSink
 from radiosilence.connectors.local.vdir import VdirCalendarSource
-from tests.contract_draftsink import KEY, DraftSinkContract, SinkFactory, body_of, make_draft
+from tests.contract.draft_sink import KEY, DraftSinkContract, SinkFactory, body_of, make_draft
 
 SECRET = "the salary we discussed is 123456"
 LIMIT = 4096

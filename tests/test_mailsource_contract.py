@@ -12,7 +12,7 @@ import pytest
 from radiosilence.connectors.base import MailSource
 from radiosilence.connectors.local.ctime import CTIME_SLACK_NS
 from radiosilence.connectors.local.maildir import MaildirSource
-from tests.contract_mailsource import MailSourceContract
+from tests.contract.mail_source import MailSourceContract
 
 _names = itertools.count(1)
 
