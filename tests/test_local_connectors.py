@@ -131,6 +131,18 @@ def test_nested_folder_below_a_folder(verbatim_root: Path) -> None:
     assert {"Archive", "Archive/2024"} <= folders
 
 
+@needs_permissions
+def test_unreadable_folder_is_left_out_with_a_warning(
+        verbatim_root: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (verbatim_root / "Sent").chmod(0)  # used to raise PermissionError out of the scan
+    try:
+        changes = source(verbatim_root).changes(None)
+    finally:
+        (verbatim_root / "Sent").chmod(0o755)
+    assert {i.folder for i in changes.items} == {"INBOX", "Archive/2024", "[Gmail]/Spam"}
+    assert "cannot list" in caplog.text
+
+
 def test_missing_root_is_unavailable(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
     with pytest.raises(Unavailable, match=str(missing)):
