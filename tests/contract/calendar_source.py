@@ -58,6 +58,13 @@ class CalendarSourceBackend(ABC):
         return cursor
 
 
+def ics(uid: str, summary: str) -> bytes:
+    """One iCalendar object holding the event `uid`, for backends that store the bytes."""
+    return (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:{uid}\r\nDTSTAMP:20240506T120000Z\r\nDTSTART:20240507T140000Z\r\n"
+            f"SUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+
 def events_of(changes: Changes) -> dict[str, CalEvent]:
     """The events of every item by ref; each item must hold exactly one event."""
     found: dict[str, CalEvent] = {}

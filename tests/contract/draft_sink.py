@@ -23,12 +23,14 @@ OTHER_KEY = "nudge/iv-3f2a9c/grace@example.com/2024-05-09"
 
 def make_draft(key: str, body: str = "Thank you for your time today.",
                subject: str = "Thank you") -> bytes:
-    """Return an RFC 5322 draft stamped with `key`, as the composer writes one (LF lines)."""
+    """Return an RFC 5322 draft stamped with `key` (none when ""), as the composer writes
+    one (LF lines)."""
     msg = EmailMessage()
     msg["From"] = "Ada Lovelace <ada@example.org>"
     msg["To"] = "Grace Hopper <grace@example.com>"
     msg["Subject"] = subject
-    msg[DRAFT_KEY_HEADER] = key
+    if key:
+        msg[DRAFT_KEY_HEADER] = key
     msg.set_content(body)
     return msg.as_bytes(policy=policy.default)
 
@@ -47,6 +49,11 @@ class DraftSinkBackend(ABC):
     @abstractmethod
     def new(self) -> DraftSink:
         """A new sink instance over this store, as a new process would build it."""
+
+    @abstractmethod
+    def save_own(self, raw: bytes) -> str:
+        """The user saves a draft of their own (no key header) in their mail program or on
+        the provider's site; return the ref a sink knows it by."""
 
     @abstractmethod
     def outage(self) -> AbstractContextManager[None]:
@@ -159,6 +166,16 @@ class DraftSinkContract:
         sink.put(make_draft(KEY), KEY)
         assert sink.find_all(OTHER_KEY) == []
         assert sink.find_all("") == []
+
+    def test_the_users_own_drafts_are_read_but_never_ours(
+            self, backend: DraftSinkBackend, sink: DraftSink) -> None:
+        own = backend.save_own(make_draft("", "Notes to self"))
+        ref = sink.put(make_draft(KEY), KEY)
+        draft = sink.get(own)
+        assert draft is not None and (draft.ref, draft.key) == (own, "")
+        assert body_of(draft) == "Notes to self"
+        assert sink.find("") is None and sink.find_all("") == []  # never adopted as ours
+        assert [d.ref for d in sink.find_all(KEY)] == [ref]
 
     def test_out_of_reach_is_unavailable_and_nothing_is_lost(
             self, backend: DraftSinkBackend, sink: DraftSink) -> None:

@@ -59,6 +59,9 @@ class GmailDrafts(DraftSinkBackend):
     def new(self) -> DraftSink:
         return self.rig.sink()
 
+    def save_own(self, raw: bytes) -> str:
+        return str(self.rig.emu.gmail.create_draft(raw)["id"])
+
     def outage(self) -> AbstractContextManager[None]:
         return outage(self.rig.emu, self.rig.delays)
 

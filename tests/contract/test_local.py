@@ -21,7 +21,7 @@ from radiosilence.connectors.local.ctime import CTIME_SLACK_NS
 from radiosilence.connectors.local.maildir import MaildirSource
 from radiosilence.connectors.local.maildir_drafts import MaildirDraftSink
 from radiosilence.connectors.local.vdir import VdirCalendarSource
-from tests.contract.calendar_source import CalendarSourceBackend, CalendarSourceContract
+from tests.contract.calendar_source import CalendarSourceBackend, CalendarSourceContract, ics
 from tests.contract.draft_sink import DraftSinkBackend, DraftSinkContract
 from tests.contract.mail_source import MailSourceBackend, MailSourceContract
 from tests.local_rigs import make_maildir, out_of_reach
@@ -61,11 +61,20 @@ class MaildirMailbox(MailSourceBackend):
 
 
 class MaildirDrafts(DraftSinkBackend):
-    def __init__(self, root: Path) -> None:
+    """A Maildir tree whose Drafts folder, when the user's mail program makes it, is
+    `folder`: "Drafts" in a verbatim tree, ".Drafts" in a Maildir++ one."""
+
+    def __init__(self, root: Path, folder: str) -> None:
         self.root = root
+        self.folder = folder
 
     def new(self) -> DraftSink:
         return MaildirDraftSink(self.root, "Drafts")
+
+    def save_own(self, raw: bytes) -> str:
+        unique = f"1600000000.M{next(_names)}P1.client"  # stored as a client does: cur/, D
+        (make_maildir(self.root / self.folder) / "cur" / f"{unique}:2,DS").write_bytes(raw)
+        return unique
 
     def outage(self) -> AbstractContextManager[None]:
         return out_of_reach(self.root)
@@ -90,9 +99,7 @@ class VdirCalendar(CalendarSourceBackend):
 
     def _write(self, uid: str, summary: str) -> None:
         path = self.folder / f"{uid}.ics"
-        data = (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
-                f"UID:{uid}\r\nDTSTAMP:20240506T120000Z\r\nDTSTART:20240507T140000Z\r\n"
-                f"SUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+        data = ics(uid, summary)
         for _ in range(500):
             tmp = path.with_name(path.name + "x7Gq2")
             tmp.write_bytes(data)
@@ -128,13 +135,13 @@ class TestMaildirDraftSinkVerbatim(DraftSinkContract):
     @pytest.fixture
     def backend(self, tmp_path: Path) -> MaildirDrafts:
         (tmp_path / "Mail").mkdir()
-        return MaildirDrafts(tmp_path / "Mail")
+        return MaildirDrafts(tmp_path / "Mail", "Drafts")
 
 
 class TestMaildirDraftSinkMaildirPlus(DraftSinkContract):
     @pytest.fixture
     def backend(self, tmp_path: Path) -> MaildirDrafts:
-        return MaildirDrafts(make_maildir(tmp_path / "Maildir"))
+        return MaildirDrafts(make_maildir(tmp_path / "Maildir"), ".Drafts")
 
 
 class TestVdirCalendarSource(CalendarSourceContract):
