@@ -132,7 +132,10 @@ class MemoryDraftSink(DraftSink):
         return found[0] if found else None
 
     def find_all(self, key: str) -> list[StoredDraft]:
-        return [StoredDraft(ref, key, raw) for ref, raw in self._drafts().items()
+        drafts = self._drafts()
+        if not key:  # a user's own draft has no key and is never ours
+            return []
+        return [StoredDraft(ref, key, raw) for ref, raw in drafts.items()
                 if draft_key(raw) == key]
 
     def get(self, ref: str) -> StoredDraft | None:

@@ -1,5 +1,5 @@
-"""The Google Calendar source over the loopback emulator, with the real client; and the
-CalendarSource contract run for it and for the vdir source.
+"""The Google Calendar source over the loopback emulator, with the real client (the
+CalendarSource contract runs for it in tests/contract/test_google.py).
 
 The emulator answers 400 when a syncToken comes with timeMin/timeMax/q/orderBy/updatedMin,
 as Google does, so every incremental sync that succeeds here sent none of them.
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from google.auth.credentials import AnonymousCredentials
 from google.oauth2.credentials import Credentials
 
 from radiosilence.connectors.base import (
@@ -29,63 +26,21 @@ from radiosilence.connectors.base import (
     CursorExpired,
     Unavailable,
 )
-from radiosilence.connectors.google.api import Caller, GoogleConfig, build_service
+from radiosilence.connectors.google.api import Caller, build_service
 from radiosilence.connectors.google.calendar import GoogleCalendarSource, to_ical
-from radiosilence.connectors.local.ctime import CTIME_SLACK_NS
-from radiosilence.connectors.local.vdir import VdirCalendarSource
 from radiosilence.model import Attendee, CalEvent
 from radiosilence.parse.calendar import parse_calendar
-from tests.contract_calendarsource import (
-    CalendarBackend,
-    CalendarSourceContract,
-    SourceFactory,
-    events_of,
-)
-from tests.google_emulator import Emulator
+from tests.contract.calendar_source import events_of
+from tests.google_rigs import ME, NOW, Google, calendar_emulator, config, timed
 
-NOW = datetime(2024, 5, 6, 12, 0, tzinfo=UTC)
-ME = "me@example.com"
 TEAM = "team@group.calendar.google.com"
 LIST = "calendar.events.list"
 
 
-def config(base: str, tmp_path: Path, anonymous: bool = True) -> GoogleConfig:
-    return GoogleConfig(endpoint=base, anonymous=anonymous, token_file=tmp_path / "token.json",
-                        base_delay=1.0)
-
-
-class Google:
-    """An emulator and what a test needs to build sources over it."""
-
-    def __init__(self, emu: Emulator, tmp_path: Path) -> None:
-        self.emu = emu
-        self.base = emu.base_url or ""
-        self.config = config(self.base, tmp_path)
-        self.service = build_service("calendar", "v3", self.config, AnonymousCredentials())
-        self.sleeps: list[float] = []
-        self.caller = Caller(self.config, sleep=self.sleeps.append)
-
-    def source(self, calendars: tuple[str, ...] = ("primary",),
-               window_days: int = 30) -> GoogleCalendarSource:
-        return GoogleCalendarSource(self.service, self.caller, calendars, window_days,
-                                    lambda: NOW)
-
-    @property
-    def lists(self) -> int:
-        return self.emu.counts[LIST]
-
-
 @pytest.fixture
 def google(tmp_path: Path) -> Iterator[Google]:
-    with Emulator(email=ME, clock=lambda: NOW) as emu:
-        yield Google(emu, tmp_path)
-
-
-def timed(start: datetime, minutes: int = 60, **fields: Any) -> dict[str, Any]:
-    """An Event body starting at `start` (UTC)."""
-    end = start + timedelta(minutes=minutes)
-    return {"start": {"dateTime": start.isoformat()}, "end": {"dateTime": end.isoformat()},
-            **fields}
+    with calendar_emulator(tmp_path) as rig:
+        yield rig
 
 
 def parsed(changes: Changes, tz: Any = UTC) -> dict[str, CalEvent]:
@@ -94,90 +49,6 @@ def parsed(changes: Changes, tz: Any = UTC) -> dict[str, CalEvent]:
         [event] = parse_calendar(item.data, source="calendar", source_ref=item.ref, default_tz=tz)
         out[item.ref] = event
     return out
-
-
-# --- the contract, for both calendar sources ---------------------------------------------------
-
-
-class GoogleBackend(CalendarBackend):
-    def __init__(self, emu: Emulator) -> None:
-        self.emu = emu
-        self.ids: dict[str, str] = {}
-
-    def add(self, uid: str, summary: str) -> None:
-        start = NOW + timedelta(days=1, hours=len(self.ids))
-        event = self.emu.calendar.add_event("primary", timed(start, iCalUID=uid, summary=summary))
-        self.ids[uid] = event["id"]
-
-    def change(self, uid: str, summary: str) -> None:
-        self.emu.calendar.update_event("primary", self.ids[uid], summary=summary)
-
-    def delete(self, uid: str) -> None:
-        self.emu.calendar.cancel_event("primary", self.ids[uid])
-
-    def expire(self, cursor: str) -> str:
-        self.emu.calendar.expire_sync_tokens()
-        return cursor
-
-
-class TestGoogleCalendarContract(CalendarSourceContract):
-    @pytest.fixture
-    def backend(self, google: Google) -> CalendarBackend:
-        return GoogleBackend(google.emu)
-
-    @pytest.fixture
-    def make_source(self, google: Google) -> SourceFactory:
-        return google.source
-
-
-class VdirBackend(CalendarBackend):
-    """A vdir calendar "work" written the way vdirsyncer writes (temp file, rename).
-
-    ctime cannot be set, so `settle` moves the cursor's threshold just past the newest file,
-    and writes wait for the coarse ctime clock to pass that point (milliseconds), so that a
-    change is never mistaken for something the settled cursor already covers.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.folder = root / "work"
-        self.folder.mkdir(parents=True)
-        self.floor = 0
-
-    def _write(self, uid: str, summary: str) -> None:
-        path = self.folder / f"{uid}.ics"
-        data = (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
-                f"UID:{uid}\r\nDTSTAMP:20240506T120000Z\r\nDTSTART:20240507T140000Z\r\n"
-                f"SUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
-        for _ in range(500):
-            tmp = path.with_name(path.name + "x7Gq2")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
-            if path.stat().st_ctime_ns > self.floor:
-                return
-            time.sleep(0.005)
-        raise AssertionError("the ctime clock did not move")
-
-    add = change = _write
-
-    def delete(self, uid: str) -> None:
-        (self.folder / f"{uid}.ics").unlink()
-
-    def expire(self, cursor: str) -> str:
-        return json.dumps({**json.loads(cursor), "v": 0})
-
-    def settle(self, cursor: str) -> str:
-        self.floor = max((p.stat().st_ctime_ns for p in self.folder.iterdir()), default=0)
-        return json.dumps({**json.loads(cursor), "threshold": self.floor + 1 + CTIME_SLACK_NS})
-
-
-class TestVdirCalendarContract(CalendarSourceContract):
-    @pytest.fixture
-    def backend(self, tmp_path: Path) -> CalendarBackend:
-        return VdirBackend(tmp_path / "calendars")
-
-    @pytest.fixture
-    def make_source(self, tmp_path: Path) -> SourceFactory:
-        return lambda: VdirCalendarSource(tmp_path / "calendars")
 
 
 # --- requests: full, incremental, pages, expiry, retries -------------------------------------

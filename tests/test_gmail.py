@@ -1,4 +1,5 @@
-"""The Gmail connectors with the real client against the loopback emulator; no mocks.
+"""The Gmail connectors with the real client against the loopback emulator; no mocks. (The
+MailSource and DraftSink contracts run for them in tests/contract/test_google.py.)
 
 Requests are counted by the emulator (`emu.counts`, `emu.quota`) and, in order, by its
 transcript. Sleeps go to a recorder instead of the clock, so retries cost no time and the
@@ -9,81 +10,32 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from radiosilence.apply.drafts import build_draft, draft_hash
-from radiosilence.connectors.base import (
-    AuthNeeded,
-    Changes,
-    CursorExpired,
-    MailSource,
-    Unavailable,
-)
-from radiosilence.connectors.google.api import (
-    Caller,
-    GoogleConfig,
-    build_service,
-    load_credentials,
-)
-from radiosilence.connectors.google.gmail_drafts import GmailDraftSink
-from radiosilence.connectors.google.gmail_source import GmailMailSource
+from radiosilence.connectors.base import AuthNeeded, Changes, CursorExpired, Unavailable
 from radiosilence.model import Address, FollowUp, Kind, ThreadRef
-from radiosilence.understand import senders
-from radiosilence.understand.recruiting import RECRUITING_WORDS
-from tests.contract_draftsink import KEY, DraftSinkContract, SinkFactory, body_of, make_draft
-from tests.contract_mailsource import MailSourceContract
+from tests.contract.draft_sink import KEY, body_of, make_draft
 from tests.google_emulator import Emulator
+from tests.google_rigs import Rig, gmail_emulator
 
 NOW = datetime.now(UTC)
 _serial = itertools.count(1)
 
 
-# --- the rig: emulator, client, caller ------------------------------------------------------
-
-
-@dataclass
-class Rig:
-    emu: Emulator
-    base: str
-    tmp: Path
-    delays: list[float] = field(default_factory=list)
-    credentials: Any = None
-
-    def __post_init__(self) -> None:
-        self.config = GoogleConfig(endpoint=self.base, anonymous=self.credentials is None,
-                                   token_file=self.tmp / "token.json", base_delay=0.5)
-        self.caller = Caller(self.config, sleep=self.delays.append)
-        creds = self.credentials or load_credentials(self.config)
-        self.service = build_service("gmail", "v1", self.config, creds)
-
-    def source(self, known: tuple[str, ...] = ("brightloom.example",), window_days: int = 60,
-               max_bytes: int = 1024 * 1024) -> GmailMailSource:
-        return GmailMailSource(self.service, self.caller, self.base + "batch/gmail/v1",
-                               window_days, lambda: known, search_words=RECRUITING_WORDS,
-                               relay_domains=senders.ATS_DOMAINS | senders.SCHEDULER_DOMAINS,
-                               max_bytes=max_bytes)
-
-    def sink(self) -> GmailDraftSink:
-        return GmailDraftSink(self.service, self.caller)
-
-    def requests(self) -> int:
-        return sum(self.emu.counts.values())
+# --- the rig: emulator, client, caller (tests/google_rigs.py) ------------------------------
 
 
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
-    emulator = Emulator(record=True)
-    emulator.start()
-    yield emulator
-    emulator.stop()
-    assert emulator.sends == []  # nothing anywhere ever tried to send
+    with gmail_emulator() as emulator:
+        yield emulator
 
 
 @pytest.fixture
@@ -111,38 +63,6 @@ def message_id(raw: bytes) -> str:
 
 def subjects(changes: Changes) -> list[str]:
     return sorted(str(BytesHeaderParser().parsebytes(i.data)["Subject"]) for i in changes.items)
-
-
-# --- the MailSource contract ----------------------------------------------------------------
-
-
-class GmailMailbox:
-    def __init__(self, rig: Rig) -> None:
-        self.rig = rig
-
-    def receive(self, raw: bytes) -> None:
-        self.rig.emu.gmail.add_message(raw, labels=("INBOX", "UNREAD"))
-
-    def send(self, raw: bytes) -> None:
-        self.rig.emu.gmail.add_message(raw, labels=("SENT",))
-
-    def source(self) -> MailSource:
-        return self.rig.source()
-
-    def settle(self, cursor: str) -> str:
-        return cursor  # history ids are exact
-
-
-class TestGmailMailSourceContract(MailSourceContract):
-    @pytest.fixture
-    def mailbox(self, rig: Rig) -> GmailMailbox:
-        return GmailMailbox(rig)
-
-
-class TestGmailDraftSinkContract(DraftSinkContract):
-    @pytest.fixture
-    def make_sink(self, rig: Rig) -> SinkFactory:
-        return rig.sink
 
 
 # --- first scan -------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The local connectors on real folders: Maildir source and draft sink, vdir calendars.
+"""The local connectors on real folders: Maildir source and draft sink, vdir calendars (the
+contracts run for them in tests/contract/test_local.py).
 
 ctime cannot be set, so incremental tests never sleep: they move the cursor's thresholds
 (its format is documented in each connector) or rely on a rename giving a fresh ctime.
@@ -10,7 +11,6 @@ import json
 import logging
 import os
 import stat
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -20,27 +20,11 @@ from radiosilence.connectors.base import Changes, CursorExpired, Unavailable
 from radiosilence.connectors.local.maildir import MaildirSource, split_info
 from radiosilence.connectors.local.maildir_drafts import MaildirDraftSink
 from radiosilence.connectors.local.vdir import VdirCalendarSource
-from tests.contract_draftsink import KEY, DraftSinkContract, SinkFactory, body_of, make_draft
+from tests.contract.draft_sink import KEY, body_of, make_draft
+from tests.local_rigs import make_maildir, needs_permissions
 
 SECRET = "the salary we discussed is 123456"
 LIMIT = 4096
-
-
-def _modes_are_enforced() -> bool:
-    """False when we read files whatever their mode (root, or CAP_DAC_OVERRIDE)."""
-    with tempfile.TemporaryDirectory() as folder:
-        probe = Path(folder) / "probe"
-        probe.write_bytes(b"")
-        probe.chmod(0)
-        try:
-            probe.read_bytes()
-        except PermissionError:
-            return True
-        return False
-
-
-needs_permissions = pytest.mark.skipif(
-    not _modes_are_enforced(), reason="this process reads files whatever their mode")
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -49,12 +33,6 @@ needs_permissions = pytest.mark.skipif(
 def message(subject: str, body: str = SECRET) -> bytes:
     return (f"From: Grace <grace@example.com>\nTo: ada@example.org\nSubject: {subject}\n"
             f"Message-ID: <{subject.replace(' ', '.')}@example.com>\n\n{body}\n").encode()
-
-
-def make_maildir(path: Path, subdirs: Iterable[str] = ("cur", "new", "tmp")) -> Path:
-    for sub in subdirs:
-        (path / sub).mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def deliver(folder: Path, unique: str, data: bytes) -> None:
@@ -151,6 +129,18 @@ def test_nested_folder_below_a_folder(verbatim_root: Path) -> None:
     store(verbatim_root / "Archive", "1700000009.M9P1.host", "S", message("archive top"))
     folders = {i.folder for i in source(verbatim_root).changes(None).items}
     assert {"Archive", "Archive/2024"} <= folders
+
+
+@needs_permissions
+def test_unreadable_folder_is_left_out_with_a_warning(
+        verbatim_root: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (verbatim_root / "Sent").chmod(0)  # used to raise PermissionError out of the scan
+    try:
+        changes = source(verbatim_root).changes(None)
+    finally:
+        (verbatim_root / "Sent").chmod(0o755)
+    assert {i.folder for i in changes.items} == {"INBOX", "Archive/2024", "[Gmail]/Spam"}
+    assert "cannot list" in caplog.text
 
 
 def test_missing_root_is_unavailable(tmp_path: Path) -> None:
@@ -256,21 +246,7 @@ def test_drafts_are_never_mail_to_understand(plus_root: Path, verbatim_root: Pat
         assert not any("draft" in i.folder.lower() for i in source(root).changes(None).items)
 
 
-# --- Maildir draft sink ---------------------------------------------------------------------
-
-
-class TestMaildirDraftSinkVerbatim(DraftSinkContract):
-    @pytest.fixture
-    def make_sink(self, tmp_path: Path) -> SinkFactory:
-        (tmp_path / "Mail").mkdir()
-        return lambda: MaildirDraftSink(tmp_path / "Mail", "Drafts")
-
-
-class TestMaildirDraftSinkMaildirPlus(DraftSinkContract):
-    @pytest.fixture
-    def make_sink(self, tmp_path: Path) -> SinkFactory:
-        root = make_maildir(tmp_path / "Maildir")
-        return lambda: MaildirDraftSink(root, "Drafts")
+# --- Maildir draft sink (its contract runs in tests/contract/test_local.py) -----------------
 
 
 def mode(path: Path) -> int:

@@ -91,7 +91,12 @@ def _child_dirs(path: Path) -> list[Path]:
 
 
 def is_maildir(path: Path) -> bool:
-    return (path / "cur").is_dir() or (path / "new").is_dir()
+    """Whether `path` holds cur/ or new/; False when it cannot be looked into (is_dir raises
+    PermissionError there), so that listing it fails next and says Unavailable or skips it."""
+    try:
+        return (path / "cur").is_dir() or (path / "new").is_dir()
+    except OSError:
+        return False
 
 
 def _add_folder(folders: dict[str, Path], name: str, path: Path) -> None:

@@ -1,31 +1,33 @@
 """What every CalendarSource must do, whatever holds the calendar (a vdir, Google, ...).
 
-Use it by subclassing `CalendarSourceContract` in a `Test...` class and defining two fixtures:
-`backend`, a `CalendarBackend` that changes the calendar behind the source's back (as the
-user or a sync tool would), starting empty; and `make_source`, a factory giving a new source
-instance (as a new process would build it) over that calendar. Connector-specific behaviour
-(file names, request counts, conversion details) is tested beside the connector, not here.
+Plug a source in by subclassing `CalendarSourceContract` in a `Test...` class whose one
+fixture, `backend`, returns a `CalendarSourceBackend` over an empty calendar. Connector-specific
+behaviour (file names, request counts, conversion details) is tested beside the connector,
+not here.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC
 
 import pytest
 
-from radiosilence.connectors.base import CalendarSource, Changes, CursorExpired
+from radiosilence.connectors.base import CalendarSource, Changes, CursorExpired, Unavailable
 from radiosilence.model import CalEvent
 from radiosilence.parse.calendar import parse_calendar
 
-SourceFactory = Callable[[], CalendarSource]
 UIDS = ("interview-a1@example.com", "interview-b2@example.com", "lunch-c3@example.com")
 
 
-class CalendarBackend(ABC):
-    """The calendar behind a source, changed from outside. Events are named by UID; each
-    has one start time and a summary."""
+class CalendarSourceBackend(ABC):
+    """The calendar behind a source (a vdir, a Google account), changed from outside as the
+    user or a sync tool would. Events are named by UID; each has one start and a summary."""
+
+    @abstractmethod
+    def new(self) -> CalendarSource:
+        """A new source instance over this calendar, as a new process would build it."""
 
     @abstractmethod
     def add(self, uid: str, summary: str) -> None:
@@ -44,11 +46,23 @@ class CalendarBackend(ABC):
         """Return a cursor the source must refuse as too old (it may be `cursor` itself,
         after the backend forgot it)."""
 
+    @abstractmethod
+    def outage(self) -> AbstractContextManager[None]:
+        """For the `with` block, put the calendar out of reach (a folder gone or unreadable,
+        a server answering 503 to everything); after it, the calendar is back as it was."""
+
     def settle(self, cursor: str) -> str:
         """Return `cursor` as it would be once the changes it covers are in the past (a
         source that may repeat recent items, as vdir does within its ctime slack, moves
         on here). Most backends return it unchanged."""
         return cursor
+
+
+def ics(uid: str, summary: str) -> bytes:
+    """One iCalendar object holding the event `uid`, for backends that store the bytes."""
+    return (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:{uid}\r\nDTSTAMP:20240506T120000Z\r\nDTSTART:20240507T140000Z\r\n"
+            f"SUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
 
 
 def events_of(changes: Changes) -> dict[str, CalEvent]:
@@ -73,19 +87,15 @@ class CalendarSourceContract:
     """The contract of `CalendarSource` (connectors/base.py), for every implementation."""
 
     @pytest.fixture
-    def backend(self) -> CalendarBackend:
-        raise NotImplementedError("define a backend fixture returning a CalendarBackend")
+    def backend(self) -> CalendarSourceBackend:
+        raise NotImplementedError("define a backend fixture returning a CalendarSourceBackend")
 
     @pytest.fixture
-    def make_source(self, backend: CalendarBackend) -> SourceFactory:
-        raise NotImplementedError("define a make_source fixture returning a source factory")
-
-    @pytest.fixture
-    def first(self, backend: CalendarBackend, make_source: SourceFactory) -> Changes:
+    def first(self, backend: CalendarSourceBackend) -> Changes:
         """The full scan of a calendar holding the three UIDS."""
         for number, uid in enumerate(UIDS):
             backend.add(uid, f"Event {number}")
-        return make_source().changes(None)
+        return backend.new().changes(None)
 
     def test_first_call_returns_everything_with_a_cursor(self, first: Changes) -> None:
         events = events_of(first)
@@ -95,43 +105,42 @@ class CalendarSourceContract:
         assert isinstance(first.cursor, str) and first.cursor
         assert (first.removed, first.skipped) == ([], 0)
 
-    def test_empty_calendar_gives_nothing_but_a_cursor(self, make_source: SourceFactory,
-                                                       backend: CalendarBackend) -> None:
-        changes = make_source().changes(None)
+    def test_empty_calendar_gives_nothing_but_a_cursor(
+            self, backend: CalendarSourceBackend) -> None:
+        changes = backend.new().changes(None)
         assert (changes.items, changes.removed) == ([], [])
         assert isinstance(changes.cursor, str) and changes.cursor
 
-    def test_same_cursor_again_returns_nothing_new(self, first: Changes, backend: CalendarBackend,
-                                                   make_source: SourceFactory) -> None:
-        again = make_source().changes(backend.settle(first.cursor))
+    def test_same_cursor_again_returns_nothing_new(
+            self, first: Changes, backend: CalendarSourceBackend) -> None:
+        again = backend.new().changes(backend.settle(first.cursor))
         assert (again.items, again.removed) == ([], [])
         assert isinstance(again.cursor, str) and again.cursor
 
-    def test_new_event_shows_up(self, first: Changes, backend: CalendarBackend,
-                                make_source: SourceFactory) -> None:
+    def test_new_event_shows_up(self, first: Changes, backend: CalendarSourceBackend) -> None:
         backend.add("screen-d4@example.com", "Phone screen")
-        later = make_source().changes(backend.settle(first.cursor))
+        later = backend.new().changes(backend.settle(first.cursor))
         assert ref_of(later, "screen-d4@example.com") not in events_of(first)
         assert later.removed == []
 
     def test_changed_event_comes_back_with_the_same_ref(
-            self, first: Changes, backend: CalendarBackend, make_source: SourceFactory) -> None:
+            self, first: Changes, backend: CalendarSourceBackend) -> None:
         ref = ref_of(first, UIDS[1])
         cursor = backend.settle(first.cursor)
         backend.change(UIDS[1], "Interview, moved")
-        later = make_source().changes(cursor)
+        later = backend.new().changes(cursor)
         assert events_of(later)[ref].summary == "Interview, moved"
         assert events_of(later)[ref].uid == UIDS[1]
         # ...and once seen, it is not news any more.
-        last = make_source().changes(backend.settle(later.cursor))
+        last = backend.new().changes(backend.settle(later.cursor))
         assert (last.items, last.removed) == ([], [])
 
-    def test_deleted_event_is_reported(self, first: Changes, backend: CalendarBackend,
-                                       make_source: SourceFactory) -> None:
+    def test_deleted_event_is_reported(
+            self, first: Changes, backend: CalendarSourceBackend) -> None:
         ref = ref_of(first, UIDS[0])
         cursor = backend.settle(first.cursor)
         backend.delete(UIDS[0])
-        later = make_source().changes(cursor)
+        later = backend.new().changes(cursor)
         events = events_of(later)
         assert ref in later.removed or (ref in events and events[ref].cancelled)
         others = {ref_of(first, uid) for uid in UIDS[1:]}
@@ -139,16 +148,36 @@ class CalendarSourceContract:
         assert all(not events[r].cancelled for r in others & set(events))
 
     @pytest.mark.parametrize("cursor", ["garbage", "{", "[]"])
-    def test_garbage_cursor_expires(self, first: Changes, make_source: SourceFactory,
+    def test_garbage_cursor_expires(self, first: Changes, backend: CalendarSourceBackend,
                                     cursor: str) -> None:
         with pytest.raises(CursorExpired):
-            make_source().changes(cursor)
+            backend.new().changes(cursor)
 
     def test_expired_cursor_raises_and_a_full_scan_recovers(
-            self, first: Changes, backend: CalendarBackend, make_source: SourceFactory) -> None:
+            self, first: Changes, backend: CalendarSourceBackend) -> None:
         stale = backend.expire(backend.settle(first.cursor))
         with pytest.raises(CursorExpired):
-            make_source().changes(stale)
-        again = make_source().changes(None)
+            backend.new().changes(stale)
+        again = backend.new().changes(None)
         assert set(events_of(again)) == set(events_of(first))
         assert {e.uid for e in events_of(again).values()} == set(UIDS)
+
+    def test_out_of_reach_is_unavailable_and_the_cursor_still_works(
+            self, first: Changes, backend: CalendarSourceBackend) -> None:
+        cursor = backend.settle(first.cursor)
+        source = backend.new()
+        backend.add("screen-d4@example.com", "Phone screen")
+        backend.change(UIDS[1], "Interview, moved")
+        backend.delete(UIDS[0])
+        with backend.outage():
+            for call in (lambda: source.changes(cursor), lambda: source.changes(None),
+                         lambda: backend.new().changes(cursor)):
+                with pytest.raises(Unavailable):  # nothing else, never "all deleted"
+                    call()
+        # Back again: the cursor taken before the outage still brings every change since.
+        later = backend.new().changes(cursor)
+        events = events_of(later)
+        assert ref_of(later, "screen-d4@example.com") not in events_of(first)
+        assert events[ref_of(first, UIDS[1])].summary == "Interview, moved"
+        gone = ref_of(first, UIDS[0])
+        assert gone in later.removed or (gone in events and events[gone].cancelled)
