@@ -22,8 +22,6 @@ import argparse
 import json
 import sys
 from collections import Counter
-from datetime import date, datetime
-from email.utils import parseaddr
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,10 +35,9 @@ from sklearn.model_selection import GroupKFold  # noqa: E402
 from radiosilence.classify import AUTO_REPLY_AT, prepare  # noqa: E402
 from radiosilence.classify_model import MODEL_FILE, features  # noqa: E402
 from radiosilence.model import Category  # noqa: E402
+from tests import classifier_scores as scores  # noqa: E402
 from tests import real_corpus  # noqa: E402
 
-WRITTEN = ROOT / "tests" / "corpus" / "messages.jsonl"
-EXAMPLES = ROOT / "bench" / "classify_examples.jsonl"
 CLASSES = [str(c) for c in Category]
 REAL_WEIGHT = 2.0  # a real message counts twice a written one: it is the mail we must read
 KEEP = 7_000  # text features kept after pruning (rule signals always are)
@@ -48,13 +45,10 @@ MIN_DOCS = 2  # a feature seen in one message only is that message, not the lang
 C_GRID = (10.0, 30.0, 100.0, 300.0, 1000.0)
 FOLDS = 5
 SEED = 7
-DAY = date(2025, 3, 4)  # the corpora carry no usable dates; the label does not depend on it
 
 
-def example(subject: str, body: str, sender: str, headers: dict[str, str], sent_on: date,
-            category: str, group: str, weight: float) -> dict | None:
-    prepared = prepare(subject, body, headers, parseaddr(sender)[1].lower(), sent_on,
-                       certain=False)
+def example(message: scores.Message, category: str, group: str, weight: float) -> dict | None:
+    prepared = prepare(*message, certain=False)
     if not prepared.tokens:
         return None  # headers-only mail: the rules decide it, there is no wording to learn
     return {"x": features(prepared.tokens, prepared.signals), "y": category, "group": group,
@@ -62,24 +56,15 @@ def example(subject: str, body: str, sender: str, headers: dict[str, str], sent_
 
 
 def load_data() -> tuple[list[dict], list[dict]]:
-    """(tune records, always-in-training records)."""
-    tune: list[dict | None] = [
-        example(r.subject, r.body, r.sender, {}, DAY, r.category, r.group, REAL_WEIGHT)
-        for r in real_corpus.part("tune")]
-    fixed: list[dict | None] = []
-    for line in WRITTEN.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        fixed.append(example(record["subject"], record["body"], record["from"],
-                             {k.lower(): v for k, v in record["headers"].items()},
-                             datetime.fromisoformat(record["date"]).date(),
-                             record["category"], "written", 1.0))
-    for line in EXAMPLES.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            record = json.loads(line)
-            fixed.append(example(record.get("subject", ""), record["body"],
-                                 record.get("from", ""), {}, DAY, record["category"],
-                                 "examples", 1.0))
-    return [r for r in tune if r], [r for r in fixed if r]
+    """(tune records, always-in-training records), from `classifier_scores`' lists."""
+    group = {r.id: r.group for r in real_corpus.part("tune")}
+    tune, fixed = [], []
+    for ident, label, message in scores.training_messages():
+        row = example(message, label, group.get(ident, "fixed"),
+                      REAL_WEIGHT if ident in group else 1.0)
+        if row is not None:
+            (tune if ident in group else fixed).append(row)
+    return tune, fixed
 
 
 def frequent(rows: list[dict]) -> set[str]:
@@ -186,7 +171,7 @@ def export(vectorizer: DictVectorizer, model: LogisticRegression, temperature: f
     kept |= {i for i, n in enumerate(names) if n.startswith("r:")}
     bias = model.intercept_[order]
     data = {
-        "classes": CLASSES, "temperature": temperature,
+        "classes": CLASSES, "temperature": temperature, "inputs_digest": scores.inputs_digest(),
         "bias": [round(float(b - bias.mean()), 3) for b in bias],
         "weights": {str(names[i]): [round(float(w), 3) for w in weights[i]]
                     for i in sorted(kept, key=lambda i: names[i])},

@@ -71,6 +71,7 @@ _SIGNATURE_LINES = 8  # a valediction with more than this below it is not a sign
 # about one model-decided message in six is flagged, half of the model's errors among them,
 # and the unflagged rest is about 94% right; 0.75 would flag one in four for little more.
 REVIEW_BELOW = 0.7
+_NOTHING = "no recruiting words, headers or sender recognised"
 # The model alone calls mail an auto-reply only from this probability on (else the rules
 # must have seen an away note). Read off the out-of-fold table of bench/train_classifier.py
 # on the tune part: the highest-scoring other mail reached 0.55; from 0.6 on no other mail
@@ -164,6 +165,9 @@ def classify(subject: str, body: str, headers: Mapping[str, str], sender: str,
     sample = f"{subject}\n{prepared.text}"  # what the language is guessed from
     if prepared.verdict is not None:
         return _with_review(prepared.verdict, sample)
+    if not prepared.tokens and set(prepared.signals) <= {"verdict:other"}:
+        # Nothing to read and no rule spoke: the model would only repeat its prior.
+        return _with_review(Classification(Category.OTHER, 0.5, (_NOTHING,)), sample)
     scored = load_model().score(prepared.tokens, prepared.signals)
     category = _model_category(scored, prepared)
     confidence = round(scored.probabilities[str(category)], 2)

@@ -16,7 +16,7 @@ from radiosilence.dates import fold
 _STOP_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset("the and you your for with this that have will are we our is of to be "
                     "not thank would from".split()),
-    "fr": frozenset("le la les des vous votre nous notre pour avec est une pas que qui sur "
+    "fr": frozenset("le les des vous votre nous notre pour avec est une pas que qui sur "
                     "dans au aux merci suis sont ce cette".split()),
     "de": frozenset("der die das und ich sie ihre ihr wir nicht ist mit fur bei vom zum auf "
                     "bin den dem sind vielen".split()),

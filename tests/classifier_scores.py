@@ -3,6 +3,7 @@ calibration. Shared by tests/test_real_corpus.py and bench/bench_classify.py."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -11,11 +12,12 @@ from datetime import date, datetime
 from email.utils import parseaddr
 from pathlib import Path
 
-from radiosilence.classify import classify
+from radiosilence.classify import classify, prepare
 from radiosilence.model import Category, Classification
 from tests import real_corpus
 
 WRITTEN = Path(__file__).parent / "corpus" / "messages.jsonl"
+EXAMPLES = Path(__file__).parent.parent / "bench" / "classify_examples.jsonl"
 # The real corpus carries no usable dates; labels do not depend on the day, due dates do.
 REAL_DAY = date(2025, 3, 4)
 
@@ -99,3 +101,32 @@ def table(items: Sequence[Labelled], title: str) -> str:
     for (expected, got), count in sorted(misses(items).items()):
         lines.append(f"  missed: {expected} -> {got}: {count}")
     return "\n".join(lines)
+
+
+def example_messages() -> list[tuple[str, str, Message]]:
+    """The short examples written for training (bench/classify_examples.jsonl)."""
+    messages = []
+    for number, line in enumerate(EXAMPLES.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            record = json.loads(line)
+            messages.append((f"example-{number}", record["category"], (
+                record.get("subject", ""), record["body"], {},
+                parseaddr(record.get("from", ""))[1].lower(), REAL_DAY)))
+    return messages
+
+
+def training_messages() -> list[tuple[str, str, Message]]:
+    """Everything the model is trained on, in a fixed order: real tune, written, examples."""
+    return (real_messages(real_corpus.part("tune")) + written_messages()
+            + example_messages())
+
+
+def inputs_digest() -> str:
+    """A fingerprint of what the rules hand the model for the training messages: when the
+    rules change, it changes, and the model must be trained again."""
+    digest = hashlib.sha256()
+    for ident, label, message in training_messages():
+        prepared = prepare(*message, certain=False)
+        digest.update(json.dumps([ident, label, prepared.tokens, sorted(prepared.signals.items())],
+                                 ensure_ascii=False).encode())
+    return digest.hexdigest()[:16]

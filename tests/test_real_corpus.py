@@ -5,11 +5,13 @@ corpus (trained on)."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
 
 from radiosilence.classify import REVIEW_BELOW
+from radiosilence.classify_model import MODEL_FILE
 from tests import classifier_scores as scores
 from tests import real_corpus
 
@@ -101,3 +103,11 @@ def test_language_is_guessed(holdout: list[scores.Labelled],
     judged = [i for i in holdout + tune if language[i.ident] in known]
     right = sum(i.result.language == language[i.ident] for i in judged)
     assert right / len(judged) >= 0.9, f"{right} of {len(judged)}"
+
+
+def test_the_model_was_trained_on_what_the_rules_give_now() -> None:
+    """The model weighs the rules' phrase scores: when the rules change, train it again."""
+    trained = json.loads(MODEL_FILE.read_text(encoding="utf-8")).get("inputs_digest")
+    assert trained == scores.inputs_digest(), (
+        "the rules hand the model other inputs than it was trained on: run "
+        "`pip install -e '.[train]' && python bench/train_classifier.py`")
