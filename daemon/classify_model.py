@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -73,7 +74,8 @@ class Scored:
     """The model's view of one message: calibrated probabilities and what pushed them."""
 
     probabilities: dict[str, float]
-    contributions: dict[str, list[float]]  # word or bigram -> its share of each logit
+    parts: dict[str, tuple[list[float], int]]  # word or bigram -> (its weights, how often)
+    scale: float  # 1 / sqrt(number of text features)
 
     @property
     def best(self) -> str:
@@ -84,8 +86,8 @@ class Scored:
         index = list(self.probabilities).index(category)
         others = len(self.probabilities) - 1
         ranked = []
-        for name, logit in self.contributions.items():
-            lead = logit[index] - (sum(logit) - logit[index]) / others
+        for name, (vector, count) in self.parts.items():
+            lead = (vector[index] - (sum(vector) - vector[index]) / others) * count * self.scale
             ranked.append((lead, name))
         ranked.sort(reverse=True)
         return [(name, lead) for lead, name in ranked[:limit] if lead > 0]
@@ -99,44 +101,46 @@ class Model:
         self.bias: list[float] = list(data["bias"])  # type: ignore[call-overload]
         self.temperature = float(data["temperature"])  # type: ignore[arg-type]
         self.weights: dict[str, list[float]] = dict(data["weights"])  # type: ignore[call-overload]
-        self._zero = [0.0] * len(self.classes)
-        self._words: dict[str, tuple[list[float], int]] = {}
+        self._words: dict[str, tuple[list[float] | None, int]] = {}
 
-    def _word(self, word: str) -> tuple[list[float], int]:
-        """A word's summed gram weights and how many grams it has, cached."""
+    def _word(self, word: str) -> tuple[list[float] | None, int]:
+        """A word's summed gram weights (None when none is weighted) and how many grams it
+        has, cached."""
         if (known := self._words.get(word)) is not None:
             return known
-        total = list(self._zero)
+        total: list[float] | None = None
         grams = word_grams(word)
         for gram in grams:
             if (weight := self.weights.get(gram)) is not None:
-                total = [a + b for a, b in zip(total, weight, strict=True)]
+                total = list(weight) if total is None else [
+                    a + b for a, b in zip(total, weight, strict=True)]
         if len(self._words) >= _CACHE_LIMIT:
             self._words.clear()
         self._words[word] = (total, len(grams))
         return total, len(grams)
 
     def score(self, tokens: Sequence[str], signals: Mapping[str, float]) -> Scored:
-        parts: dict[str, list[float]] = {}
-        count = 0
-        for token in tokens:
+        # Repeated words and bigrams are looked up and added once, times their count.
+        parts: dict[str, tuple[list[float], int]] = {}
+        count = max(len(tokens) - 1, 0)  # every bigram counts, weighted or not
+        for token, times in Counter(tokens).items():
             vector, grams = self._word(token)
-            count += grams
-            _accumulate(parts, token, vector)
-        for first, second in zip(tokens, tokens[1:], strict=False):
-            count += 1
+            count += grams * times
+            if vector is not None:
+                parts[token] = (vector, times)
+        for (first, second), times in Counter(zip(tokens, tokens[1:], strict=False)).items():
             if (weight := self.weights.get(f"b:{first} {second}")) is not None:
-                _accumulate(parts, f"{first} {second}", weight)
+                parts[f"{first} {second}"] = (weight, times)
         scale = 1 / math.sqrt(count) if count else 0.0
-        contributions = {name: [v * scale for v in vector] for name, vector in parts.items()}
         logits = list(self.bias)
-        for vector in contributions.values():
-            logits = [a + b for a, b in zip(logits, vector, strict=True)]
+        for vector, times in parts.values():
+            factor = times * scale
+            logits = [a + factor * b for a, b in zip(logits, vector, strict=True)]
         for name, value in signals.items():
             if value and (weight := self.weights.get(f"r:{name}")) is not None:
                 logits = [a + value * b for a, b in zip(logits, weight, strict=True)]
         return Scored(dict(zip(self.classes, softmax(logits, self.temperature), strict=True)),
-                      contributions)
+                      parts, scale)
 
     def logits(self, feature_values: Mapping[str, float]) -> list[float]:
         """The uncalibrated logits of a feature dict: the slow reference `score` must equal."""
@@ -145,13 +149,6 @@ class Model:
             if (weight := self.weights.get(name)) is not None:
                 logits = [a + value * b for a, b in zip(logits, weight, strict=True)]
         return logits
-
-
-def _accumulate(parts: dict[str, list[float]], name: str, vector: list[float]) -> None:
-    if (seen := parts.get(name)) is None:
-        parts[name] = list(vector)
-    else:
-        parts[name] = [a + b for a, b in zip(seen, vector, strict=True)]
 
 
 def softmax(logits: Sequence[float], temperature: float = 1.0) -> list[float]:
