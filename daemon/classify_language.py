@@ -28,6 +28,11 @@ _STOP_WORDS: dict[str, frozenset[str]] = {
     "pt": frozenset("o os da do das dos voce sua seu com para uma nao estou estarei obrigado "
                     "ate em".split()),
 }
+# word -> the languages it is a stop word of, so that each word is looked up once
+_LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
+for _code, _words in _STOP_WORDS.items():
+    for _word in _words:
+        _LANGUAGES_OF[_word] = _LANGUAGES_OF.get(_word, ()) + (_code,)
 _WORD = re.compile(r"[a-z']+")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
@@ -45,8 +50,7 @@ def guess_language(text: str) -> str:
             return code
     counts = dict.fromkeys(_STOP_WORDS, 0)
     for word in _WORD.findall(fold(sample)):
-        for code, stop_words in _STOP_WORDS.items():
-            if word in stop_words:
-                counts[code] += 1
+        for code in _LANGUAGES_OF.get(word, ()):
+            counts[code] += 1
     best = max(counts, key=counts.__getitem__)
     return best if counts[best] else ""
