@@ -170,7 +170,7 @@ def main() -> None:
         cal = GoogleCalendarSource(calendar, caller, ["primary"], WINDOW_DAYS, lambda: NOW)
         mail = GmailMailSource(gmail, caller, batch_uri, WINDOW_DAYS, lambda: domains,
                                search_words=RECRUITING_WORDS,
-                               relay_domains=senders.ATS_DOMAINS | senders.SCHEDULER_DOMAINS,
+                               relay_domains=senders.RELAY_DOMAINS,
                                max_bytes=25 * 2**20, clock=lambda: NOW)
         rows = []
         with Run(emu, "ours: first scan") as first:

@@ -126,6 +126,8 @@ class Classification:
     timeframe: Timeframe | None = None  # the employer's own stated timeframe
     return_date: date | None = None  # auto-replies: when the person is back
     asks_user: bool = False  # a question or request the user owes an answer to
+    language: str = ""  # ISO 639-1 best guess of the text's language, "" when unknown
+    needs_review: bool = False  # confidence below classify.REVIEW_BELOW: worth a look
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,7 @@ def _mail_source(settings: Settings, store: Store, google: _Google | None,
             google.service("gmail", "v1"), google.caller, google.batch_uri("gmail/v1"),
             settings.policy.recruiting_window_days, known_domains(store, settings),
             search_words=RECRUITING_WORDS,
-            relay_domains=senders.ATS_DOMAINS | senders.SCHEDULER_DOMAINS,
+            relay_domains=senders.RELAY_DOMAINS,
             max_bytes=settings.sources.max_message_mb * 1024 * 1024, clock=clock,
         )
     from radiosilence.connectors.local.maildir import MaildirSource

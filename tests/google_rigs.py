@@ -51,7 +51,7 @@ class Rig:
                max_bytes: int = 1024 * 1024) -> GmailMailSource:
         return GmailMailSource(self.service, self.caller, self.base + "batch/gmail/v1",
                                window_days, lambda: known, search_words=RECRUITING_WORDS,
-                               relay_domains=senders.ATS_DOMAINS | senders.SCHEDULER_DOMAINS,
+                               relay_domains=senders.RELAY_DOMAINS,
                                max_bytes=max_bytes)
 
     def sink(self) -> GmailDraftSink:

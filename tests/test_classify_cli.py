@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from radiosilence.cli.classify import add_classify_command, classify_line, classify_lines
+from radiosilence.understand.classify.classifier import REVIEW_BELOW
 
 UTC = ZoneInfo("UTC")
 
@@ -69,9 +70,24 @@ def test_one_output_line_per_input_line_in_order() -> None:
     assert [o["id"] for o in outputs] == ["a", "b"]
     assert [o["category"] for o in outputs] == ["rejection", "auto_reply"]
     for output in outputs:
-        assert set(output) >= {"category", "confidence", "evidence", "timeframe_phrase", "due"}
+        assert set(output) >= {"category", "confidence", "evidence", "timeframe_phrase", "due",
+                               "language", "needs_review"}
         assert isinstance(output["evidence"], list) and output["evidence"]
         assert 0 < output["confidence"] <= 1
+        assert output["needs_review"] is (output["confidence"] < REVIEW_BELOW)
+    assert outputs[0]["language"] == "en"
+    assert outputs[1]["language"] == ""  # a headers-only auto-reply has no words to go by
+
+
+def test_language_and_review_flag() -> None:
+    french = {"subject": "Votre candidature",
+              "body": "Bonjour, nous avons le regret de vous informer que nous ne donnerons "
+                      "pas suite à votre candidature pour ce poste."}
+    vague = {"subject": "", "body": "Ok."}
+    _, [fr, unsure] = run([], lines(french, vague))
+    assert fr["language"] == "fr" and fr["category"] == "rejection"
+    assert fr["needs_review"] is False
+    assert unsure["needs_review"] is True  # two letters decide nothing
 
 
 def test_bad_lines_report_an_error_and_the_run_goes_on() -> None:

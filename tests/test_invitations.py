@@ -155,7 +155,7 @@ def test_an_invitation_mail_carrying_the_uid_makes_a_casual_event_an_interview()
 def test_an_invitation_earlier_in_the_thread_counts_too() -> None:
     event = _casual("Catch-up")
     first = _mail("inv-1", INVITING)
-    carrier = _mail("inv-2", "Here is the invite.", invites=(event,), in_reply_to="inv-1")
+    carrier = _mail("inv-2", "Thanks, talk soon.", invites=(event,), in_reply_to="inv-1")
     thread_of = {"inv-1": "inv-1", "inv-2": "inv-1"}
     assert _label(carrier) != "interview_invite"
     [found] = find_interviews([event], [first, carrier], USER, THRESHOLD, {}, thread_of, _label)

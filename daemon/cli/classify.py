@@ -118,6 +118,8 @@ def to_json(result: Classification) -> dict[str, Any]:
         "due": timeframe.due.isoformat() if timeframe and timeframe.due else None,
         "return_date": result.return_date.isoformat() if result.return_date else None,
         "asks_user": result.asks_user,
+        "language": result.language,
+        "needs_review": result.needs_review,
     }
 
 

@@ -50,7 +50,7 @@ def _fold_table() -> dict[int, str]:
 _FOLD = _fold_table()
 
 
-def fold(text: str) -> str:
+def fold_accents(text: str) -> str:
     """Lower case without accents ("März" -> "marz", "lunedì" -> "lunedi"), one character
     for one, so that positions in the folded text are positions in the original."""
     return text.translate(_FOLD).lower()
@@ -103,7 +103,7 @@ def parse_date(text: str, after: date, month_first: bool = False) -> date | None
     week's); a day and month without a year is the next such date, allowing a month of lag.
     `month_first` is the writer's order for slashed dates (see the module docstring).
     """
-    text = fold(text).strip().rstrip(".")
+    text = fold_accents(text).strip().rstrip(".")
     if text.endswith("tomorrow"):
         return after + timedelta(days=1)
     if text.endswith("today"):

@@ -12,10 +12,10 @@ they say "interview" (DESIGN.md section 3).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
 from radiosilence.model import Attendee, CalEvent
+from radiosilence.parse.dates import fold_accents
 from radiosilence.understand import senders
 
 _TITLE_WORDS: tuple[tuple[str, float], ...] = (
@@ -64,10 +64,6 @@ _REFUSE_TEXT: tuple[tuple[str, str, float], ...] = (
      r"(?<!of )(?<!due )\bcourse\b|(?<![-\w])class\b|\blesson\b|\blecture\b", 0.5),
     ("coaching", r"\bcoaching\b|\b(cv|resume) review\b", 0.5),
 )
-# Assessment tools relay for an employer, but what they schedule is a test, not a meeting.
-ASSESSMENT_DOMAINS = frozenset({
-    "hackerrank.com", "codility.com", "codesignal.com", "testgorilla.com", "hirevue.com",
-})
 _DESCRIPTION_NAMES = (
     (r"\binterview", 0.3, "description: interview"),
     (r"\b(phone|technical) screen|hiring manager|\b(first|next|final)[- ]stage\b|\bround\b",
@@ -84,10 +80,6 @@ _COORDINATOR = re.compile(r"coordinat|schedul|talent acquisition|recruiting (tea
                           r"talent team|\binterviews?\b", re.I)
 
 
-def fold(text: str) -> str:
-    """Lower case without accents, for finding names: 'Tomás' in 'tomas' and back."""
-    plain = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in plain if not unicodedata.combining(c)).lower()
 
 
 def domain_of(email: str) -> str:
@@ -95,8 +87,7 @@ def domain_of(email: str) -> str:
 
 
 def is_assessment_tool(email: str) -> bool:
-    labels = domain_of(email).lower().split(".")
-    return any(".".join(labels[i:]) in ASSESSMENT_DOMAINS for i in range(len(labels) - 1))
+    return senders.is_assessment_tool(domain_of(email))
 
 
 def title_words(title: str) -> tuple[float, list[str]]:
@@ -150,7 +141,8 @@ def recruiting_system(event: CalEvent) -> str:
         if _SYSTEM_NAME.search(person.name):
             return person.name
     uid_domain = event.uid.rpartition("@")[2].lower()
-    if "@" in event.uid and senders.is_relay(uid_domain) and uid_domain not in ASSESSMENT_DOMAINS:
+    if ("@" in event.uid and senders.is_relay(uid_domain)
+            and not senders.is_assessment_tool(uid_domain)):
         return f"UID from {uid_domain}"
     return ""
 
@@ -162,7 +154,7 @@ def user_names(event: CalEvent, user: frozenset[str]) -> set[str]:
     people = [*event.attendees, *([event.organizer] if event.organizer else [])]
     for person in people:
         if person.email in user and person.name:
-            names.add(fold(_display(person.name)))
+            names.add(fold_accents(_display(person.name)))
     for address in user:
         local = re.sub(r"\d+", "", address.partition("@")[0])
         parts = [p for p in re.split(r"[._-]", local) if len(p) >= 2]
@@ -174,7 +166,7 @@ def user_names(event: CalEvent, user: frozenset[str]) -> set[str]:
 def pairs_user(event: CalEvent, user: frozenset[str]) -> str:
     """The other person when the title pairs the user with someone ("Ana Ortiz and Sam
     Seeker", "Sam <> Ravi", "Coffee chat: Sam & Priti"), or ''."""
-    title = fold(event.summary)
+    title = fold_accents(event.summary)
     if not any(_has_word(title, name) for name in user_names(event, user)):
         return ""
     for person in event.attendees + ((event.organizer,) if event.organizer else ()):
@@ -202,7 +194,7 @@ def _display(name: str) -> str:
 
 def _names(person: Attendee) -> list[str]:
     """Full name and first name (folded), when the person has a display name."""
-    full = fold(_display(person.name)) if "@" not in person.name else ""
+    full = fold_accents(_display(person.name)) if "@" not in person.name else ""
     words = full.split()
     found = [full] if len(words) >= 2 else []
     if words and len(words[0]) >= 3:
@@ -216,7 +208,7 @@ def _has_word(text: str, word: str) -> bool:
 
 def named_in(person: Attendee, title: str) -> bool:
     """`person` appears in the title by full or first name."""
-    folded = fold(title)
+    folded = fold_accents(title)
     return any(_has_word(folded, name) for name in _names(person))
 
 
@@ -224,7 +216,7 @@ def named_as_participant(person: Attendee, description: str) -> bool:
     """`person` is named in the description as one who takes part: "with Ana Ortiz",
     "Interviewer: Ana", "Ana Ortiz (Design Lead)", "Ana will lead", "meet Ana". A mention
     such as "ask for Priya at reception" is not taking part."""
-    text = fold(description)
+    text = fold_accents(description)
     for name in map(re.escape, _names(person)):
         if re.search(rf"\b(with|meet|meeting|and)\s+{name}(?!\w)|(?<!\w){name}\s*\(|"
                      rf"interviewers?\s*[:-][^\n]*(?<!\w){name}(?!\w)|"

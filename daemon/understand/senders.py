@@ -18,10 +18,11 @@ ATS_DOMAINS = frozenset({
     "dover.com", "comeet.com", "join.com",
 })
 
-# Schedulers and assessment tools: they also relay for the employer.
-SCHEDULER_DOMAINS = frozenset({
-    "calendly.com", "goodtime.io", "modernloop.io", "hackerrank.com", "codesignal.com",
-    "codility.com", "hirevue.com", "karat.io", "testgorilla.com",
+# Schedulers book interviews for the employer (Karat's interviewers hold live ones).
+SCHEDULER_DOMAINS = frozenset({"calendly.com", "goodtime.io", "modernloop.io", "karat.io"})
+# Assessment tools relay for an employer too, but what they send is a test, not a meeting.
+ASSESSMENT_DOMAINS = frozenset({
+    "hackerrank.com", "codesignal.com", "codility.com", "hirevue.com", "testgorilla.com",
 })
 
 # Job boards send alerts and newsletters; they are never the employer.
@@ -55,9 +56,21 @@ def _matches(domain: str, table: frozenset[str]) -> bool:
     return any(".".join(labels[i:]) in table for i in range(len(labels) - 1))
 
 
+# Everyone who writes on an employer's behalf: what the Gmail search asks for by sender.
+RELAY_DOMAINS = ATS_DOMAINS | SCHEDULER_DOMAINS | ASSESSMENT_DOMAINS
+
+
 def is_relay(domain: str) -> bool:
-    """An ATS or scheduler that writes on the employer's behalf."""
-    return _matches(domain, ATS_DOMAINS) or _matches(domain, SCHEDULER_DOMAINS)
+    """An ATS, scheduler or assessment tool that writes on the employer's behalf."""
+    return _matches(domain, RELAY_DOMAINS)
+
+
+def is_scheduler(domain: str) -> bool:
+    return _matches(domain, SCHEDULER_DOMAINS)
+
+
+def is_assessment_tool(domain: str) -> bool:
+    return _matches(domain, ASSESSMENT_DOMAINS)
 
 
 def is_job_board(domain: str) -> bool:

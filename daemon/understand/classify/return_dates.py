@@ -24,7 +24,7 @@ from datetime import date
 from radiosilence.parse.dates import (
     DATE,
     MAX_TEXT,
-    fold,
+    fold_accents,
     month_first,
     next_business_day,
     parse_date,
@@ -65,7 +65,7 @@ _INCLUSIVE_AFTER = re.compile(
 
 def return_date(text: str, sent_on: date) -> date | None:
     """The day the writer of an away note is back, or None (see the module docstring)."""
-    folded = fold(re.sub(r"\s+", " ", text[:MAX_TEXT].replace("\u2019", "'")))
+    folded = fold_accents(re.sub(r"\s+", " ", text[:MAX_TEXT].replace("\u2019", "'")))
     order = month_first(folded)
     back: date | None = None
     until: date | None = None

@@ -1,5 +1,5 @@
 """The phrases that say what an employer's mail means, with their weights. Data, no logic.
-(Headers, senders and out-of-office notes: `classify_signals`.)
+(Headers, senders and out-of-office notes: `signals.py`.)
 
 Every pattern runs on folded text (lower case, accents removed, whitespace collapsed, curly
 apostrophes straightened: `dates.fold`), so "Abwesenheitsnotiz" and "décidé" need no variants.

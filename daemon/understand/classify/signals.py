@@ -110,9 +110,6 @@ PERSONAL_GREETING = re.compile(
     r"everyone\b|sir\b|madam\b|candidate\b|applicant\b)[A-Z][\w'-]+")
 
 # Senders that say something about the mail: assessment tools send stages, schedulers slots.
-ASSESSMENT_DOMAINS = ("hackerrank.com", "codility.com", "codesignal.com", "karat.io",
-                      "hirevue.com", "testgorilla.com")
-SCHEDULER_DOMAINS = ("calendly.com", "goodtime.io", "modernloop.io")
 # A relay writing from its own marketing desk speaks to its customers, not to candidates.
 MARKETING_SENDER = re.compile(r"^(?:marketing|news|newsletters?|hello|info|events?|digest|"
                               r"updates|promo|offers|community|webinars?)[+._-]?[^@]*@")

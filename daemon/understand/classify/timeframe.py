@@ -24,7 +24,7 @@ from radiosilence.parse.dates import (
     MAX_TEXT,
     MONTH,
     add_business_days,
-    fold,
+    fold_accents,
     month_first,
     next_business_day,
     parse_date,
@@ -162,9 +162,9 @@ def employer_timeframe(text: str, sent_on: date) -> Timeframe | None:
     `sent_on` is the message's date on the writer's calendar; relative phrases count from it.
     """
     undated: Timeframe | None = None
-    order = month_first(fold(text[:3000]))
+    order = month_first(fold_accents(text[:3000]))
     for sentence in _sentences(text):
-        folded = fold(sentence)
+        folded = fold_accents(sentence)
         cues = [m for m in _CUE.finditer(folded)
                 if not _NEGATED.search(folded[max(0, m.start() - 12):m.start()])]
         if not cues:

@@ -1,0 +1,218 @@
+"""Train the classifier's linear model and write daemon/understand/classify/learned.json.
+
+    pip install -e '.[train]'   # scikit-learn: for this script only, never at run time
+    python bench/train_classifier.py [--out daemon/understand/classify/learned.json]
+
+Data: the "tune" part of the real corpus (../shared/corpus, never its "holdout" part), all of
+the written corpus (tests/corpus/messages.jsonl) and the short examples written for training
+(bench/classify_examples.jsonl). Features are `learned.features` of what `classifier.prepare`
+hands the model (both in radiosilence.understand.classify), so training and scoring cannot drift.
+
+Choices made by cross-validation on the tune part only, grouped by writer (the same groups
+as the split), with the written corpus and the examples always in training: the
+regularisation C, then a temperature for the softmax fitted on the out-of-fold logits
+(calibrated confidence), the expected calibration error of those, and a table that
+`classify.REVIEW_BELOW` was read from. Deterministic: fixed seeds and sorted inputs, so the
+same data gives the same file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402  (scikit-learn's dependency; training only)
+from sklearn.feature_extraction import DictVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.model_selection import GroupKFold  # noqa: E402
+
+from radiosilence.model import Category  # noqa: E402
+from radiosilence.understand.classify.classifier import AUTO_REPLY_AT, prepare  # noqa: E402
+from radiosilence.understand.classify.learned import MODEL_FILE, features  # noqa: E402
+from tests import classifier_scores as scores  # noqa: E402
+from tests import real_corpus  # noqa: E402
+
+CLASSES = [str(c) for c in Category]
+REAL_WEIGHT = 2.0  # a real message counts twice a written one: it is the mail we must read
+KEEP = 7_000  # text features kept after pruning (rule signals always are)
+MIN_DOCS = 2  # a feature seen in one message only is that message, not the language
+C_GRID = (10.0, 30.0, 100.0, 300.0, 1000.0)
+FOLDS = 5
+SEED = 7
+
+
+def example(message: scores.Message, category: str, group: str, weight: float) -> dict | None:
+    prepared = prepare(*message, certain=False)
+    if not prepared.tokens:
+        return None  # headers-only mail: the rules decide it, there is no wording to learn
+    return {"x": features(prepared.tokens, prepared.signals), "y": category, "group": group,
+            "weight": weight}
+
+
+def load_data() -> tuple[list[dict], list[dict]]:
+    """(tune records, always-in-training records), from `classifier_scores`' lists."""
+    group = {r.id: r.group for r in real_corpus.part("tune")}
+    tune, fixed = [], []
+    for ident, label, message in scores.training_messages():
+        row = example(message, label, group.get(ident, "fixed"),
+                      REAL_WEIGHT if ident in group else 1.0)
+        if row is not None:
+            (tune if ident in group else fixed).append(row)
+    return tune, fixed
+
+
+def frequent(rows: list[dict]) -> set[str]:
+    seen: Counter[str] = Counter()
+    for row in rows:
+        seen.update(row["x"].keys())  # documents, not feature values
+    return {name for name, count in seen.items() if count >= MIN_DOCS or name.startswith("r:")}
+
+
+def fit(rows: list[dict], c: float) -> tuple[DictVectorizer, LogisticRegression]:
+    keep = frequent(rows)
+    vectorizer = DictVectorizer()
+    matrix = vectorizer.fit_transform([{k: v for k, v in r["x"].items() if k in keep}
+                                       for r in rows])
+    # Balanced classes: four real offers must weigh against two hundred alerts.
+    labels = [r["y"] for r in rows]
+    counts = Counter(labels)
+    weights = np.array([r["weight"] * len(rows) / (len(counts) * counts[r["y"]]) for r in rows])
+    model = LogisticRegression(C=c, max_iter=3000, random_state=SEED)
+    model.fit(matrix, labels, sample_weight=weights)
+    return vectorizer, model
+
+
+def logits_of(vectorizer: DictVectorizer, model: LogisticRegression,
+              rows: list[dict]) -> np.ndarray:
+    raw = model.decision_function(vectorizer.transform([r["x"] for r in rows]))
+    order = [list(model.classes_).index(c) if c in model.classes_ else None for c in CLASSES]
+    out = np.full((len(rows), len(CLASSES)), -30.0)
+    for column, index in enumerate(order):
+        if index is not None:
+            out[:, column] = raw[:, index]
+    return out
+
+
+def out_of_fold(tune: list[dict], fixed: list[dict], c: float) -> np.ndarray:
+    groups = [r["group"] for r in tune]
+    logits = np.zeros((len(tune), len(CLASSES)))
+    for train, test in GroupKFold(n_splits=FOLDS).split(tune, groups=groups):
+        vectorizer, model = fit([tune[i] for i in train] + fixed, c)
+        logits[test] = logits_of(vectorizer, model, [tune[i] for i in test])
+    return logits
+
+
+def softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
+    scaled = logits / temperature
+    scaled -= scaled.max(axis=1, keepdims=True)
+    exps = np.exp(scaled)
+    return exps / exps.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(logits: np.ndarray, truth: np.ndarray) -> float:
+    """The temperature with the least negative log-likelihood, on a fine grid."""
+    grid = [round(0.2 + 0.05 * i, 2) for i in range(117)]  # 0.2 ... 6.0
+    def nll(t: float) -> float:
+        probs = softmax(logits, t)[np.arange(len(truth)), truth]
+        return float(-np.log(np.clip(probs, 1e-12, 1)).mean())
+    return min(grid, key=nll)
+
+
+def ece(probs: np.ndarray, truth: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error: |accuracy - confidence| per confidence bin, weighted."""
+    confidence, predicted = probs.max(axis=1), probs.argmax(axis=1)
+    total = 0.0
+    for low in range(bins):
+        inside = (confidence > low / bins) & (confidence <= (low + 1) / bins)
+        if inside.any():
+            gap = abs((predicted[inside] == truth[inside]).mean() - confidence[inside].mean())
+            total += inside.mean() * gap
+    return total
+
+
+def review_table(probs: np.ndarray, truth: np.ndarray) -> None:
+    confidence, right = probs.max(axis=1), probs.argmax(axis=1) == truth
+    print("  threshold  flagged  accuracy of the rest  errors caught")
+    for threshold in (0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9):
+        flagged = confidence < threshold
+        rest = right[~flagged].mean() if (~flagged).any() else 1.0
+        caught = (flagged & ~right).sum() / max(1, (~right).sum())
+        print(f"  {threshold:>9.2f}  {flagged.mean():>7.1%}  {rest:>20.3f}  {caught:>13.1%}")
+
+
+def gate_report(probs: np.ndarray, truth: np.ndarray, rows: list[dict]) -> None:
+    """What `classify.AUTO_REPLY_AT` is read from: for mail with no away note from the rules,
+    how many auto-replies the model reaches at each threshold, and how many others."""
+    column = CLASSES.index("auto_reply")
+    unnoted = np.array(["r:away" not in r["x"] for r in rows])
+    is_auto = truth == column
+    print(f"  model-only auto-replies (no away note), now AUTO_REPLY_AT = {AUTO_REPLY_AT}:")
+    for threshold in (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75):
+        called = unnoted & (probs[:, column] >= threshold) & (probs.argmax(axis=1) == column)
+        print(f"    from {threshold:.2f}: {(called & is_auto).sum()} of "
+              f"{(unnoted & is_auto).sum()} auto-replies, {(called & ~is_auto).sum()} others")
+
+
+def export(vectorizer: DictVectorizer, model: LogisticRegression, temperature: float,
+           path: Path) -> None:
+    names = vectorizer.get_feature_names_out()
+    order = [list(model.classes_).index(c) for c in CLASSES]
+    weights = model.coef_[order].T  # feature x class
+    weights = weights - weights.mean(axis=1, keepdims=True)  # softmax ignores a common shift
+    strength = np.abs(weights).max(axis=1)
+    text = [i for i, n in enumerate(names) if not n.startswith("r:")]
+    kept = set(sorted(text, key=lambda i: (-strength[i], names[i]))[:KEEP])
+    kept |= {i for i, n in enumerate(names) if n.startswith("r:")}
+    bias = model.intercept_[order]
+    data = {
+        "classes": CLASSES, "temperature": temperature, "inputs_digest": scores.inputs_digest(),
+        "bias": [round(float(b - bias.mean()), 3) for b in bias],
+        "weights": {str(names[i]): [round(float(w), 3) for w in weights[i]]
+                    for i in sorted(kept, key=lambda i: names[i])},
+    }
+    path.write_text(json.dumps(data, separators=(",", ":"), ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    options = parser.parse_args()
+    tune, fixed = load_data()
+    truth = np.array([CLASSES.index(r["y"]) for r in tune])
+    print(f"training data: {len(tune)} tune records, {len(fixed)} written and examples")
+    best: tuple[float, float, np.ndarray] | None = None
+    for c in C_GRID:
+        logits = out_of_fold(tune, fixed, c)
+        accuracy = float((logits.argmax(axis=1) == truth).mean())
+        print(f"C={c:g}: out-of-fold accuracy on tune {accuracy:.3f}")
+        if best is None or accuracy > best[1]:
+            best = (c, accuracy, logits)
+    assert best is not None
+    c, _, logits = best
+    temperature = fit_temperature(logits, truth)
+    print(f"chosen C={c:g}; temperature {temperature:.2f}; out-of-fold ECE on tune: "
+          f"{ece(softmax(logits, 1.0), truth):.3f} raw, "
+          f"{ece(softmax(logits, temperature), truth):.3f} calibrated")
+    review_table(softmax(logits, temperature), truth)
+    gate_report(softmax(logits, temperature), truth, tune)
+    print("  out-of-fold mistakes on tune (expected -> model):")
+    wrong = Counter((CLASSES[t], CLASSES[p]) for t, p in zip(truth, logits.argmax(axis=1),
+                                                               strict=True) if t != p)
+    for (expected, got), count in sorted(wrong.items()):
+        print(f"    {expected} -> {got}: {count}")
+    vectorizer, model = fit(tune + fixed, c)
+    export(vectorizer, model, temperature, options.out)
+    size = options.out.stat().st_size
+    print(f"wrote {options.out} ({size:,} bytes, {len(vectorizer.get_feature_names_out()):,} "
+          f"features before pruning to {KEEP:,} text features)")
+
+
+if __name__ == "__main__":
+    main()

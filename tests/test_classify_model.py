@@ -1,0 +1,138 @@
+"""The learned model beside the rules: its file, its fast scorer, how it joins the rules, and
+the language guesser. No real-corpus text here: messages are written for these tests."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from radiosilence.model import Category
+from radiosilence.understand.classify.classifier import (
+    AUTO_REPLY_AT,
+    REVIEW_BELOW,
+    classify,
+    prepare,
+)
+from radiosilence.understand.classify.language import guess_language
+from radiosilence.understand.classify.learned import (
+    MODEL_FILE,
+    features,
+    load_model,
+    softmax,
+    words,
+)
+from tests import classifier_scores
+
+DAY = date(2025, 3, 4)
+
+
+def test_the_model_file_is_small_and_complete() -> None:
+    assert MODEL_FILE.stat().st_size < 1_000_000
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    assert data["classes"] == [str(c) for c in Category]
+    assert data["temperature"] > 0
+    assert all(len(w) == len(Category) for w in data["weights"].values())
+    # The rules' structural findings are inputs too (away note, timeframe, sender kinds).
+    assert any(name.startswith("r:from:") for name in data["weights"])
+
+
+def test_the_fast_scorer_equals_the_reference_features() -> None:
+    """Per-word caching must not change a single logit."""
+    model = load_model()
+    for _, _, message in classifier_scores.written_messages()[::15]:
+        prepared = prepare(*message, certain=False)
+        fast = model.score(prepared.tokens, prepared.signals).probabilities
+        slow = softmax(model.logits(features(prepared.tokens, prepared.signals)),
+                       model.temperature)
+        assert list(fast.values()) == pytest.approx(slow, abs=1e-9)
+        assert math.isclose(sum(fast.values()), 1.0)
+
+
+def test_words_are_folded_and_capped() -> None:
+    assert words("Réponse", "Déçu? NON, 2025!") == ["reponse", "decu", "non", "0000"]
+    assert len(words("", "word " * 5_000)) == 400
+
+
+def test_the_package_imports_neither_scikit_learn_nor_numpy() -> None:
+    code = ("import sys, datetime; "
+            "from radiosilence.understand.classify.classifier import classify; "
+            "import radiosilence.cli.classify; "
+            "classify('Your application', 'We regret to inform you.', {}, 'a@b.example', "
+            "datetime.date(2025, 3, 4)); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'numpy', "
+            "'scipy'}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_evidence_names_the_words_that_decided() -> None:
+    result = classify("Your application", "Thank you for your time. Unfortunately we have "
+                      "decided to move forward with other candidates.", {},
+                      "rita@lumenlabs.example", DAY)
+    assert result.category == Category.REJECTION
+    assert result.evidence[0].startswith("model: '")
+    assert any(e.startswith("text: ") for e in result.evidence)  # and the rule's phrase
+    assert not result.needs_review
+
+
+def test_certain_rules_still_decide_alone() -> None:
+    header = classify("Interview next week", "We would love to invite you to an interview.",
+                      {"Auto-Submitted": "auto-replied"}, "rita@lumenlabs.example", DAY)
+    assert header.category == Category.AUTO_REPLY and header.confidence == 0.97
+    assert header.evidence[0].startswith("header auto-submitted")
+    board = classify("Offer", "We are delighted to offer you the role.", {},
+                     "jobs-noreply@linkedin.com", DAY)
+    assert board.category == Category.OTHER
+    assert board.evidence[0].startswith("sender is a job board")
+
+
+@pytest.mark.parametrize(("subject", "body", "category"), [
+    ("Votre candidature", "Bonjour, après étude attentive de votre dossier, nous sommes au "
+     "regret de ne pas pouvoir donner une suite favorable à votre candidature.", "rejection"),
+    ("Candidature reçue", "Merci, nous avons bien reçu votre candidature et reviendrons vers "
+     "vous.", "application_ack"),
+    ("Update", "Thanks for your patience. We are still reviewing applications and expect to "
+     "decide within two weeks.", "timeframe_update"),
+    ("", "Gracias por su mensaje. Estoy fuera de la oficina hasta el lunes.", "auto_reply"),
+])
+def test_wording_the_rules_do_not_know(subject: str, body: str, category: str) -> None:
+    result = classify(subject, body, {}, "talent@fernwick.example", DAY)
+    assert result.category == category, result
+
+
+def test_an_empty_message_is_other_and_flagged() -> None:
+    result = classify("", "", {}, "", DAY)
+    assert result.category == Category.OTHER
+    assert result.needs_review and result.confidence < REVIEW_BELOW
+
+
+def test_a_short_personal_note_is_not_an_auto_reply() -> None:
+    for body in ("Thanks!", "Sounds good.", "Ok.", "See attached.", "Can you call me?"):
+        result = classify("", body, {}, "rita@lumenlabs.example", DAY)
+        assert result.category != Category.AUTO_REPLY, (body, result)
+    assert 0.5 <= AUTO_REPLY_AT < 1
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Thank you for your application, we will be in touch.", "en"),
+    ("Nous vous remercions pour votre candidature.", "fr"),
+    ("Vielen Dank für Ihre Bewerbung, wir melden uns bei Ihnen.", "de"),
+    ("Gracias por tu candidatura, te contactaremos pronto.", "es"),
+    ("Bedankt voor je sollicitatie, wij nemen contact met je op.", "nl"),
+    ("Grazie per la candidatura, le faremo sapere.", "it"),
+    ("Obrigado pela sua candidatura, entraremos em contato com você.", "pt"),
+    ("感谢您的申请,我们会尽快联系您。", "zh"),
+    ("ご応募ありがとうございます。", "ja"),
+    ("Спасибо за ваш отклик.", "ru"),
+    ("Ευχαριστούμε για την αίτησή σας.", "el"),
+    ("", ""),
+    ("12345 !!!", ""),
+])
+def test_language_guess(text: str, language: str) -> None:
+    assert guess_language(text) == language
