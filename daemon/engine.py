@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +20,15 @@ from radiosilence.apply.drafts import build_draft
 from radiosilence.apply.execute import apply_drafts
 from radiosilence.apply.reconcile import Draft, Outcome
 from radiosilence.connectors.base import DraftSink
-from radiosilence.model import Address, CalEvent, Classification, InterviewPlan, Kind, Mail
+from radiosilence.model import (
+    Address,
+    CalEvent,
+    Category,
+    Classification,
+    InterviewPlan,
+    Kind,
+    Mail,
+)
 from radiosilence.parse.dates import writer_date
 from radiosilence.plan.followups import plan
 from radiosilence.plan.policy import PlanPolicy, Timeline
@@ -34,6 +42,8 @@ from radiosilence.understand.interviews import company_key, find_interviews, int
 from radiosilence.understand.threads import link_mails, thread_ids
 
 log = logging.getLogger(__name__)
+
+_CLOSING_CATEGORIES = (Category.REJECTION, Category.OFFER)
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,7 @@ class Engine:
                                      self.overrides(events), thread_of, self.category_of)
         linked = link_mails(interviews, mails, thread_of, self.user)
         notes = self._notes_by_interview()
+        mine = self.store.labels()
         rounds = defaultdict(list)
         for interview in sorted(interviews, key=lambda i: i.start):
             if not interview.cancelled:
@@ -112,7 +123,7 @@ class Engine:
             later = [i for i in rounds[company_key(interview)] if i.start >= interview.end]
             own_mail = tuple(linked[interview.id])
             labels = {m.id: label for m in own_mail if not m.own
-                      if (label := self.classify(m)) is not None}
+                      if (label := self.label(m, mine.get(m.id))) is not None}
             result.append(Timeline(interview, own_mail, labels, later[0] if later else None,
                                    notes.get(interview.id, {})))
         return result
@@ -140,6 +151,16 @@ class Engine:
         """The category of one mail, for the interview detector; None if unreadable."""
         label = self.classify(mail)
         return label.category.value if label else None
+
+    def label(self, mail: Mail, yours: str | None) -> Classification | None:
+        """The classifier's label, or the person's (`radiosilence label`), which wins."""
+        found = self.classify(mail)
+        if yours is None or found is None:
+            return found
+        category = Category(yours)
+        return replace(found, category=category, confidence=1.0, needs_review=False,
+                       evidence=("labelled by you",),
+                       asks_user=found.asks_user and category not in _CLOSING_CATEGORIES)
 
     def classify(self, mail: Mail) -> Classification | None:
         """The label of one employer mail; None (and a log line) if it cannot be read."""

@@ -199,9 +199,33 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
+class Question:
+    """A label the classifier is unsure of. Until the person answers (`radiosilence label`)
+    the mail counts as a plain reply: it closes nothing and starts no next round."""
+
+    message_id: str
+    category: Category  # what the classifier thinks it is
+    confidence: float
+    subject: str
+    sender: str
+
+    @property
+    def text(self) -> str:
+        return f"check: is this {_WORDS.get(self.category, self.category)}?"
+
+
+_WORDS = {Category.REJECTION: "a rejection", Category.OFFER: "an offer",
+          Category.NEXT_ROUND: "a next round", Category.INTERVIEW_INVITE: "an invitation",
+          Category.TIMEFRAME_UPDATE: "news of when they will decide",
+          Category.APPLICATION_ACK: "an acknowledgement", Category.AUTO_REPLY: "an auto-reply",
+          Category.OTHER: "an ordinary reply"}
+
+
+@dataclass(frozen=True)
 class InterviewPlan:
     interview: Interview
     state: State
     next_action: str  # a short sentence for `status`
     due: datetime | None
     followups: tuple[FollowUp, ...] = ()
+    questions: tuple[Question, ...] = ()  # unsure labels waiting for the person

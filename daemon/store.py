@@ -56,6 +56,13 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at TEXT NOT NULL, PRIMARY KEY (interview_id, person)
     );
     """,
+    # 2: the person's own labels of messages (`radiosilence label`): they win over the model,
+    # and survive rescans and cursor resets because nothing but the person writes them.
+    """
+    CREATE TABLE labels (
+        message_id TEXT PRIMARY KEY, category TEXT NOT NULL, updated_at TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -254,6 +261,23 @@ class Store:
     def notes(self) -> dict[tuple[str, str], str]:
         rows = self.db.execute("SELECT interview_id, person, text FROM notes")
         return {(row[0], row[1]): row[2] for row in rows}
+
+    def set_label(self, message_id: str, category: str | None, now: datetime) -> None:
+        """The person's label of a message; None forgets it (the model decides again)."""
+        if category is None:
+            self.db.execute("DELETE FROM labels WHERE message_id=?", (message_id,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO labels VALUES (?,?,?)",
+                            (message_id, category, now.isoformat()))
+
+    def labels(self) -> dict[str, str]:
+        """Message-ID -> the category the person gave it."""
+        rows = self.db.execute("SELECT message_id, category FROM labels")
+        return {row[0]: row[1] for row in rows}
+
+    def message(self, message_id: str) -> Mail | None:
+        row = self.db.execute("SELECT data FROM messages WHERE id=?", (message_id,)).fetchone()
+        return _mail_from_dict(json.loads(row[0])) if row else None
 
 
     # --- housekeeping -----------------------------------------------------------------

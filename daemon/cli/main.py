@@ -25,6 +25,7 @@ from radiosilence.cli.commands import (
 )
 from radiosilence.cli.demo import run_demo
 from radiosilence.cli.errors import explain
+from radiosilence.cli.review import add_review_commands
 from radiosilence.runtime.logs import configure_logging
 
 log = logging.getLogger("radiosilence")
@@ -102,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     note.add_argument("text", help="e.g. 'how they moved billing to event sourcing'")
     note.add_argument("--who", default="", help="the interviewer's address this note is about")
     add_classify_command(sub)
+    add_review_commands(sub, add)
     return parser
 
 

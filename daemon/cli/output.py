@@ -21,10 +21,10 @@ def status_table(plans: list[InterviewPlan], tz: ZoneInfo) -> str:
             iv.start.astimezone(tz).strftime("%a %d %b %H:%M"), str(p.state), p.next_action,
             p.due.astimezone(tz).strftime("%a %d %b %H:%M") if p.due else "-",
         ))
-    return _table(rows)
+    return table(rows)
 
 
-def _table(rows: Sequence[tuple[str, ...]]) -> str:
+def table(rows: Sequence[tuple[str, ...]]) -> str:
     """Left-aligned columns, two spaces apart, the first row as the header."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
@@ -41,7 +41,7 @@ def other_events_table(engine: Engine, shown: set[str], tz: ZoneInfo) -> str:
         score, _ = score_event(event, engine.user)
         rows.append((ident, event.start.astimezone(tz).strftime("%a %d %b %H:%M"),
                      f"{score:.2f}", overrides.get(ident, "-"), event.summary[:60]))
-    return _table(rows)
+    return table(rows)
 
 
 def print_cycle(report: CycleReport, settings: Settings, *, dry_run: bool) -> None:
@@ -67,4 +67,6 @@ def plan_json(p: InterviewPlan) -> dict[str, Any]:
         "interviewers": [a.email for a in iv.interviewers],
         "followups": [{"key": f.key, "kind": str(f.kind), "to": [a.email for a in f.to],
                        "due": f.due.isoformat()} for f in p.followups],
+        "questions": [{"message_id": q.message_id, "category": str(q.category),
+                       "confidence": q.confidence, "question": q.text} for q in p.questions],
     }

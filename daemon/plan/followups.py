@@ -18,6 +18,7 @@ from radiosilence.model import (
     InterviewPlan,
     Kind,
     Mail,
+    Question,
     State,
 )
 from radiosilence.plan.context import template_context
@@ -48,6 +49,7 @@ class _Walk:
     thanked: set[str] = field(default_factory=set)
     closed: State | None = None
     advanced: bool = False
+    questions: list[Question] = field(default_factory=list)
 
 
 def plan(timelines: list[Timeline], policy: PlanPolicy, now: datetime) -> list[InterviewPlan]:
@@ -64,6 +66,12 @@ def plan_interview(timeline: Timeline, policy: PlanPolicy, now: datetime) -> Int
         when = local_text(iv.start, policy)
         return InterviewPlan(iv, State.SCHEDULED, f"interview {when}", iv.start)
     walk = _read_mail(timeline, policy)
+    return _asking(_decided(timeline, walk, policy, now), walk.questions)
+
+
+def _decided(timeline: Timeline, walk: _Walk, policy: PlanPolicy,
+             now: datetime) -> InterviewPlan:
+    iv = timeline.interview
     thanks = _thank_yous(timeline, walk, policy, now)
     if walk.closed:
         return InterviewPlan(iv, walk.closed, "nothing: the employer decided", None)
@@ -87,6 +95,13 @@ def _read_mail(timeline: Timeline, policy: PlanPolicy) -> _Walk:
             _read_own(mail, walk, thank_window)
             continue
         label = timeline.labels.get(mail.id)
+        if label is not None and label.needs_review:
+            # Unsure: the person decides (`radiosilence label`). Until then the mail counts
+            # as a plain reply from the employer: a doubtful "rejection" never closes an
+            # interview, a doubtful "auto-reply" never has us nudge someone who wrote.
+            walk.questions.append(Question(mail.id, label.category, label.confidence,
+                                           mail.subject, mail.sender.email))
+            label = replace(label, category=Category.OTHER)
         if label is None or label.category == Category.AUTO_REPLY:
             back = label.return_date if label else None
             if back and (walk.hold_until is None or back > walk.hold_until):
@@ -96,6 +111,14 @@ def _read_mail(timeline: Timeline, policy: PlanPolicy) -> _Walk:
         if walk.closed:
             break
     return walk
+
+
+def _asking(plan_: InterviewPlan, questions: list[Question]) -> InterviewPlan:
+    """The plan with the person's open questions; the first one leads `status`."""
+    if not questions:
+        return plan_
+    return replace(plan_, questions=tuple(questions),
+                   next_action=f"{questions[0].text} (`radiosilence review`)")
 
 
 def _read_own(mail: Mail, walk: _Walk, thank_window: datetime) -> None:
