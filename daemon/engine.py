@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,8 +42,6 @@ from radiosilence.understand.interviews import company_key, find_interviews, int
 from radiosilence.understand.threads import link_mails, thread_ids
 
 log = logging.getLogger(__name__)
-
-_CLOSING_CATEGORIES = (Category.REJECTION, Category.OFFER)
 
 
 @dataclass(frozen=True)
@@ -109,11 +107,16 @@ class Engine:
         mails = self.store.messages()
         thread_of = thread_ids(mails)
         events = self.store.events()
+        yours = self.store.labels()
+
+        def category_of(mail: Mail) -> str | None:  # for the interview detector
+            label = self.label(mail, yours)
+            return label.category.value if label else None
+
         interviews = find_interviews(events, mails, self.user, self.options.interview_threshold,
-                                     self.overrides(events), thread_of, self.category_of)
+                                     self.overrides(events), thread_of, category_of)
         linked = link_mails(interviews, mails, thread_of, self.user)
         notes = self._notes_by_interview()
-        mine = self.store.labels()
         rounds = defaultdict(list)
         for interview in sorted(interviews, key=lambda i: i.start):
             if not interview.cancelled:
@@ -123,7 +126,7 @@ class Engine:
             later = [i for i in rounds[company_key(interview)] if i.start >= interview.end]
             own_mail = tuple(linked[interview.id])
             labels = {m.id: label for m in own_mail if not m.own
-                      if (label := self.label(m, mine.get(m.id))) is not None}
+                      if (label := self.label(m, yours)) is not None}
             result.append(Timeline(interview, own_mail, labels, later[0] if later else None,
                                    notes.get(interview.id, {})))
         return result
@@ -147,20 +150,14 @@ class Engine:
         found.update(self.store.overrides())
         return found
 
-    def category_of(self, mail: Mail) -> str | None:
-        """The category of one mail, for the interview detector; None if unreadable."""
-        label = self.classify(mail)
-        return label.category.value if label else None
-
-    def label(self, mail: Mail, yours: str | None) -> Classification | None:
-        """The classifier's label, or the person's (`radiosilence label`), which wins."""
+    def label(self, mail: Mail, yours: Mapping[str, str]) -> Classification | None:
+        """The classifier's label, or the person's (`radiosilence label`, by Message-ID
+        in `yours`), which wins."""
         found = self.classify(mail)
-        if yours is None or found is None:
+        if mail.id not in yours or found is None:
             return found
-        category = Category(yours)
-        return replace(found, category=category, confidence=1.0, needs_review=False,
-                       evidence=("labelled by you",),
-                       asks_user=found.asks_user and category not in _CLOSING_CATEGORIES)
+        return replace(found, category=Category(yours[mail.id]), confidence=1.0,
+                       needs_review=False, evidence=("labelled by you",))
 
     def classify(self, mail: Mail) -> Classification | None:
         """The label of one employer mail; None (and a log line) if it cannot be read."""
