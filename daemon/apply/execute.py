@@ -55,8 +55,8 @@ def execute(ops: list[Op], recorded: Mapping[str, Action], sink: DraftSink, stor
     for op in ops:
         match op:
             case Note():
-                log.info("draft %s %s", op.key, _noted(op))
-                _record(store, actions, op.key, now, **_changes(op))
+                log.info("draft %s %s", op.key, _noticed(op))
+                _record(store, actions, op.key, now, **op.changes())
             case Create():
                 ref = sink.put(op.draft.raw, op.key, thread_hint=op.draft.thread_hint)
                 # A crash right here leaves a draft without a record: the next cycle's
@@ -74,18 +74,14 @@ def execute(ops: list[Op], recorded: Mapping[str, Action], sink: DraftSink, stor
                 _save(store, actions, _new_action(op.draft, op.ref, now, op.status))
 
 
-def _noted(note: Note) -> str:
+def _noticed(note: Note) -> str:
     if note.status == ActionStatus.EDITED:
         return "was edited by you: left alone from now on"
     if note.status == ActionStatus.GONE:
         return "was sent or deleted by you"
-    return "found again after an interrupted write"
-
-
-def _changes(note: Note) -> dict[str, str]:
-    return {name: value for name, value in (("draft_ref", note.ref),
-                                            ("content_hash", note.content_hash),
-                                            ("status", note.status)) if value is not None}
+    if note.content_hash is not None:
+        return "found as we last wrote it, after an interrupted write"
+    return "found where it moved"
 
 
 def _drop_leftovers(sink: DraftSink, key: str, keep: str, ours: set[str]) -> None:

@@ -13,7 +13,7 @@ user and is never touched again. Nothing here can send mail: sinks only store dr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from radiosilence.apply.drafts import draft_hash
 from radiosilence.connectors.base import DraftSink, StoredDraft
@@ -99,6 +99,12 @@ class Note:
     content_hash: str | None = None
     status: ActionStatus | None = None
 
+    def changes(self) -> dict[str, str]:
+        """The fields of the recorded `Action` this note changes."""
+        return {name: value for name, value in (("draft_ref", self.ref),
+                                                ("content_hash", self.content_hash),
+                                                ("status", self.status)) if value is not None}
+
 
 Op = Create | Update | Remove | Adopt | Note
 
@@ -146,7 +152,7 @@ def decide(recorded: Mapping[str, Action], observed: Observed,
             note = _notice(key, action, observed.current.get(key), desired.get(key))
             if note is not None:
                 ops.append(note)
-                now_recorded[key] = _noted(action, note)
+                now_recorded[key] = replace(action, **note.changes())
     for key, draft in desired.items():
         ops.extend(_bring_in_line(key, draft, now_recorded.get(key), observed))
     ops.extend(Remove(key, action.draft_ref) for key, action in now_recorded.items()
@@ -169,13 +175,6 @@ def _notice(key: str, action: Action, current: StoredDraft | None,
     if current.ref != action.draft_ref:
         return Note(key, ref=current.ref)
     return None
-
-
-def _noted(action: Action, note: Note) -> Action:
-    return Action(**{**action.__dict__, **{
-        name: value for name, value in (("draft_ref", note.ref),
-                                        ("content_hash", note.content_hash),
-                                        ("status", note.status)) if value is not None}})
 
 
 def _bring_in_line(key: str, draft: Draft, action: Action | None,
