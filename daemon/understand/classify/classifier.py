@@ -216,18 +216,20 @@ def prepare(subject: str, body: str, headers: Mapping[str, str], sender: str,
     if certain and domain and senders.is_job_board(domain):
         return Prepared(Classification(Category.OTHER, 0.9, (f"sender is a job board: {domain}",)),
                         text)
-    board = _score(subject, text, headers, sender.lower())
+    found = _structure(headers, sender.lower(), domain)
+    board = _score(subject, text, headers, sender.lower(), found)
     away = _away_note(text, board)
     timeframe = employer_timeframe(text, sent_on)
     if timeframe:
         weight = 2.5 if timeframe.due else 2
         board.add(Category.TIMEFRAME_UPDATE, weight, f"timeframe: {timeframe.phrase}")
-    signals = _signals(board, away, timeframe) | _structure(headers, sender.lower(), domain)
+    signals = _signals(board, away, timeframe) | {
+        f"from:{name}": 1.0 for name, yes in found.items() if yes}
     if not certain:  # what explains the label of mail the model never sees at run time
-        for name, found in (("header", _auto_header(headers)),
-                            ("subject", AUTO_SUBJECT.search(fold_accents(subject))),
-                            ("board", domain and senders.is_job_board(domain))):
-            if found:
+        for name, seen in (("header", _auto_header(headers)),
+                           ("subject", AUTO_SUBJECT.search(fold_accents(subject))),
+                           ("board", domain and senders.is_job_board(domain))):
+            if seen:
                 signals[f"certain:{name}"] = 1.0
     # A reply's subject is the old thread's ("Re: Your application"): with new text below
     # it, it says nothing new, like the quoted history the model never reads either.
@@ -251,10 +253,11 @@ def _signals(board: _Board, away: tuple[str, float] | None,
     return signals
 
 
-def _structure(headers: Mapping[str, str], sender: str, domain: str) -> dict[str, float]:
+def _structure(headers: Mapping[str, str], sender: str, domain: str) -> dict[str, bool]:
     """What the headers and the sender say, apart from the wording: a mailing list, bulk
-    mail, a relay or its marketing desk, an assessment tool, a scheduler, a no-reply box."""
-    found = {
+    mail, a relay or its marketing desk, an assessment tool, a scheduler, a no-reply box.
+    The rules score them (`_score`) and the model reads them."""
+    return {
         "list": any(headers.get(name) for name in ("list-unsubscribe", "list-id")),
         "bulk": bool(BULK_PRECEDENCE.match(headers.get("precedence", ""))),
         "relay": bool(domain) and senders.is_relay(domain),
@@ -263,7 +266,6 @@ def _structure(headers: Mapping[str, str], sender: str, domain: str) -> dict[str
         "scheduler": bool(domain) and senders.is_scheduler(domain),
         "noreply": bool(sender) and senders.is_noreply(sender),
     }
-    return {f"from:{name}": 1.0 for name, yes in found.items() if yes}
 
 
 def _with_review(result: Classification, text: str) -> Classification:
@@ -310,7 +312,9 @@ def _away_note(text: str, board: _Board) -> tuple[str, float] | None:
     return None
 
 
-def _score(subject: str, text: str, headers: Mapping[str, str], sender: str) -> _Board:
+def _score(subject: str, text: str, headers: Mapping[str, str], sender: str,
+           found: Mapping[str, bool]) -> _Board:
+    """The phrase rules over subject and text, and the points `found` (`_structure`) gives."""
     domain = sender.rpartition("@")[2]
     board = _Board()
     flat = _flat(text)
@@ -318,19 +322,18 @@ def _score(subject: str, text: str, headers: Mapping[str, str], sender: str) -> 
     if subject:
         scale = 1.0 if not flat else 0.5 if has_reply_prefix(subject) else 0.75
         _apply(board, subject, fold_accents(subject), scale, "subject")
-    relay = bool(domain) and senders.is_relay(domain)
-    for name in ("list-unsubscribe", "list-id"):
-        if headers.get(name):
-            # RFC 2369 / 2919: a mailing list. Relays add it to transactional mail too.
-            board.add(Category.OTHER, 1.5 if relay else 3, f"header {name}")
-            break
-    if BULK_PRECEDENCE.match(headers.get("precedence", "")):
+    relay = found["relay"]
+    if found["list"]:
+        # RFC 2369 / 2919: a mailing list. Relays add it to transactional mail too.
+        name = "list-unsubscribe" if headers.get("list-unsubscribe") else "list-id"
+        board.add(Category.OTHER, 1.5 if relay else 3, f"header {name}")
+    if found["bulk"]:
         board.add(Category.OTHER, 0.5 if relay else 1.5, "header precedence: bulk")
-    if relay and MARKETING_SENDER.match(sender):
+    if relay and found["marketing"]:
         board.add(Category.OTHER, 2, f"marketing sender at a recruiting tool: {sender}")
-    if senders.is_assessment_tool(domain):
+    if found["assessment"]:
         board.add(Category.NEXT_ROUND, 2, f"sender is an assessment tool: {domain}", stage=True)
-    elif senders.is_scheduler(domain):
+    elif found["scheduler"]:
         board.add(Category.INTERVIEW_INVITE, 1.5, f"sender is a scheduler: {domain}")
     return board
 
