@@ -103,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     note.add_argument("text", help="e.g. 'how they moved billing to event sourcing'")
     note.add_argument("--who", default="", help="the interviewer's address this note is about")
     add_classify_command(sub)
-    add_review_commands(sub, add)
+    add_review_commands(add)
     return parser
 
 

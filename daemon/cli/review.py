@@ -20,7 +20,8 @@ from radiosilence.store import Store
 FORGET = "forget"  # `label ID forget`: the classifier decides again
 
 
-def add_review_commands(sub: Any, add: Any) -> None:
+def add_review_commands(add: Any) -> None:
+    """Declare `review` and `label` with the parser's `add(name, handler, help, now)`."""
     review = add("review", cmd_review, "the labels the classifier is unsure of, to answer")
     review.add_argument("--json", action="store_true", help="machine-readable output")
     label = add("label", cmd_label, "say what a message is: it wins over the classifier",
