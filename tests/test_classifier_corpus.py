@@ -22,6 +22,7 @@ import pytest
 from radiosilence.model import Category, Classification
 from radiosilence.understand.classify.classifier import classify
 from radiosilence.understand.classify.timeframe import employer_timeframe, return_date
+from tests.classifier_scores import per_category
 
 CORPUS = Path(__file__).parent / "corpus" / "messages.jsonl"
 SPLITS = ("tune", "holdout", "all")
@@ -74,20 +75,6 @@ def part(cases: Iterable[Case], split: str) -> list[Case]:
     return [c for c in cases if split == "all" or c.record["split"] == split]
 
 
-def scores(cases: list[Case]) -> dict[str, tuple[float, float, int]]:
-    """Precision, recall and support per category."""
-    result = {}
-    for category in Category:
-        name = str(category)
-        predicted = sum(c.got == name for c in cases)
-        actual = sum(c.expected == name for c in cases)
-        right = sum(c.got == name == c.expected for c in cases)
-        precision = right / predicted if predicted else 1.0
-        recall = right / actual if actual else 1.0
-        result[name] = (precision, recall, actual)
-    return result
-
-
 def accuracy(cases: list[Case]) -> float:
     return sum(c.got == c.expected for c in cases) / len(cases)
 
@@ -115,7 +102,7 @@ def _iso(day: date | None) -> str | None:
 def table(cases: list[Case], split: str) -> str:
     lines = [f"{split}: {len(cases)} messages, accuracy {accuracy(cases):.3f}",
              f"  {'category':<18} {'precision':>9} {'recall':>7} {'n':>4}"]
-    for name, (precision, recall, support) in scores(cases).items():
+    for name, (precision, recall, support) in per_category(cases).items():
         lines.append(f"  {name:<18} {precision:>9.3f} {recall:>7.3f} {support:>4}")
     due, timed = due_accuracy(cases)
     back, away = return_accuracy(cases)
@@ -151,8 +138,8 @@ def test_corpus_is_well_formed() -> None:
         for key in ("due", "return_date"):
             if record.get(key) is not None:
                 date.fromisoformat(record[key])
-    per_category = Counter(r["category"] for r in records)
-    assert min(per_category[str(c)] for c in Category) >= 20, per_category
+    counts = Counter(r["category"] for r in records)
+    assert min(counts[str(c)] for c in Category) >= 20, counts
     holdout = sum(r["split"] == "holdout" for r in records) / len(records)
     assert 0.28 <= holdout <= 0.38
 
@@ -165,7 +152,7 @@ def test_classifier_meets_the_bar(cases: list[Case], split: str) -> None:
     chosen = part(cases, split)
     report = table(chosen, split)
     print("\n" + report)
-    per = scores(chosen)
+    per = per_category(chosen)
     failures = []
     if per["rejection"][0] < REJECTION_PRECISION:
         failures.append(f"rejection precision {per['rejection'][0]:.3f}")
