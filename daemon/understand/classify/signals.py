@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from radiosilence.understand.classify.prefilter import FirstOf
+
 # RFC 3834 section 5: "auto-replied" marks a response generated to another message; the
 # de-facto X-Autoreply / X-Autorespond and Precedence: auto_reply say the same. "auto-generated"
 # does not: applicant-tracking systems stamp it on every acknowledgement and rejection.
@@ -39,8 +41,9 @@ AUTO_SUBJECT = re.compile(
     r"自动回复|自動回覆|自動回复|自动答复|我现在无法回信|无法回信|無法回信|我暫時未能回信|不在|"
     r"自動返信|自動応答|부재|자동\s*응답)")
 # A person saying they are away, in the languages of section 6's inboxes and of the
-# translated out-of-office templates that mail servers ship.
-AUTO_BODY = re.compile(
+# translated out-of-office templates that mail servers ship. Searched branch by branch
+# (`FirstOf`): each branch's words are rare, their union is not.
+AUTO_BODY = FirstOf(re.compile(
     r"\b(?:i\s+am|i'm|i\s+will\s+be|i'll\s+be|i\s+shall\s+be|i\s+am\s+currently|currently)\s+"
     r"(?:currently\s+|now\s+)?(?:out\s+of\s+(?:the\s+)?office|ooo\b|away|on\s+(?:annual\s+|"
     r"parental\s+"
@@ -91,9 +94,9 @@ AUTO_BODY = re.compile(
     r"отсутен|"
     # Chinese, Japanese, Korean: no word boundaries.
     r"无法回信|無法回信|暂时无法回复|暫時無法回覆|不在办公室|不在辦公室|正在休假|不在にして|"
-    r"不在です|休暇を|出張中|休假中|席を外して|부재\s*중|부재\s*예정|휴가\s*중")
+    r"不在です|休暇を|出張中|休假中|席を外して|부재\s*중|부재\s*예정|휴가\s*중"))
 # Weaker: a system saying nobody reads this, or calling itself automatic.
-AUTO_SYSTEM = re.compile(
+AUTO_SYSTEM = FirstOf(re.compile(
     r"\b(?:mailbox|inbox|address)\s+(?:\S+\s+)?is\s+(?:not|no\s+longer)\s+(?:monitored|checked|"
     r"in\s+use|read)|"
     r"\bunmonitored\b|\bunattended\s+mailbox|\breplies\s+to\s+this\s+(?:address|"
@@ -103,7 +106,7 @@ AUTO_SYSTEM = re.compile(
     r"\b(?:ceci\s+est\s+une?|dies\s+ist\s+eine|este\s+es\s+un|dit\s+is\s+een|questo\s+e\s+un|"
     r"esta\s+e\s+uma|ez\s+egy)\s+(?:reponse|message|automatische|mensaje|automatisch|messaggio|"
     r"mensagem|automatikus)\s*(?:automatique|antwort|automatico|antwoord|automatico|automatica|"
-    r"uzenet)?|自动回复|自動回覆|自動返信|自動応答|자동\s*(?:회신|응답)")
+    r"uzenet)?|自动回复|自動回覆|自動返信|自動応答|자동\s*(?:회신|응답)"))
 # "Hi Jonas," is a person writing; an out-of-office note greets nobody by name.
 PERSONAL_GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|dear|hallo|bonjour|hola|hej|ciao|goedendag)\s+(?!there\b|all\b|team\b|"
