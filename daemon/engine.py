@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import jinja2
 
 from radiosilence.apply.drafts import build_draft
 from radiosilence.apply.execute import apply_drafts
-from radiosilence.apply.reconcile import Draft, Outcome
+from radiosilence.apply.reconcile import Draft
 from radiosilence.connectors.base import DraftSink
 from radiosilence.model import (
     Address,
@@ -28,14 +28,22 @@ from radiosilence.model import (
     InterviewPlan,
     Kind,
     Mail,
+    State,
 )
 from radiosilence.parse.dates import writer_date
 from radiosilence.plan.followups import plan
 from radiosilence.plan.policy import PlanPolicy, Timeline
-from radiosilence.publish.feed import FeedOptions, FeedRecord, render_feed, write_feed
-from radiosilence.publish.reminders import reminders_for
+from radiosilence.publish.feed import (
+    FeedOptions,
+    FeedRecord,
+    Reminder,
+    render_feed,
+    write_feed,
+)
+from radiosilence.publish.reminders import reminders_for, stale_reminder
 from radiosilence.render import TemplateProblem, render_text
-from radiosilence.store import ActionStatus, Store
+from radiosilence.report import CycleReport, Named, StaleDraft, kind_name
+from radiosilence.store import Action, ActionStatus, Store
 from radiosilence.sync import Sync, SyncReport
 from radiosilence.understand.classify.classifier import classify
 from radiosilence.understand.interviews import company_key, find_interviews, interview_id
@@ -57,15 +65,6 @@ class EngineOptions:
     feed_path: Path
     feed: FeedOptions
     event_minutes: int
-
-
-@dataclass
-class CycleReport:
-    sync: SyncReport
-    plans: list[InterviewPlan]
-    outcome: Outcome
-    feed_path: Path | None
-    drafts: dict[str, Draft] = field(default_factory=dict)
 
 
 class CycleTime:
@@ -92,6 +91,8 @@ class Engine:
         self.cycle_time = cycle_time
         # Labels depend only on a stored message, which never changes: computed once each.
         self._labels: dict[str, Classification | None] = {}
+        self.sent_keys: frozenset[str] = frozenset()  # our drafts seen among sent mail
+        self.known_names: dict[str, str] = {}  # address -> name, from the stored mail
 
     @property
     def user(self) -> frozenset[str]:
@@ -117,6 +118,7 @@ class Engine:
                                      self.overrides(events), thread_of, category_of)
         linked = link_mails(interviews, mails, thread_of, self.user)
         notes = self._notes_by_interview()
+        declined = self._declined(mails)
         rounds = defaultdict(list)
         for interview in sorted(interviews, key=lambda i: i.start):
             if not interview.cancelled:
@@ -127,9 +129,19 @@ class Engine:
             own_mail = tuple(linked[interview.id])
             labels = {m.id: label for m in own_mail if not m.own
                       if (label := self.label(m, yours)) is not None}
+            mine = frozenset(k for k in declined if _interview_of(k) == interview.id)
             result.append(Timeline(interview, own_mail, labels, later[0] if later else None,
-                                   notes.get(interview.id, {})))
+                                   notes.get(interview.id, {}), mine))
         return result
+
+    def _declined(self, mails: list[Mail]) -> set[str]:
+        """Follow-ups whose draft the person deleted unsent: gone, and not among sent mail."""
+        self.sent_keys = frozenset(m.our_key for m in mails if m.own and not m.draft
+                                   and m.our_key)
+        self.known_names = {a.email: a.name for m in mails for a in (m.sender, *m.to, *m.cc)
+                            if a.name}
+        return {key for key, action in self.store.actions().items()
+                if action.status == ActionStatus.GONE and key not in self.sent_keys}
 
     def _notes_by_interview(self) -> dict[str, dict[str, str]]:
         found: dict[str, dict[str, str]] = defaultdict(dict)
@@ -218,23 +230,103 @@ class Engine:
         wanted = self.drafts_for(plans, now)
         outcome = apply_drafts(wanted, self.sink, self.store, now, dry_run=dry_run,
                                max_new=self.options.max_new_drafts)
-        feed_path = None if dry_run else self.publish(plans, now)
-        return CycleReport(report, plans, outcome, feed_path, wanted)
+        stale = self.stale_drafts(plans, wanted)
+        reminders = self.reminders(plans, now, stale)
+        feed_path = None if dry_run else self.publish(reminders, now)
+        keys = {*outcome.created, *outcome.updated, *outcome.removed, *outcome.gone,
+                *outcome.left_edited}
+        return CycleReport(report, plans, outcome, feed_path, wanted, now, reminders, stale,
+                           self.names(keys, plans, wanted), self.sent_keys)
 
-    def publish(self, plans: list[InterviewPlan], now: datetime) -> Path:
-        """Write the reminder feed: one event per pending follow-up the user still owes."""
+    # --- what the person should know -------------------------------------------------------
+
+    def names(self, keys: Iterable[str], plans: list[InterviewPlan],
+              wanted: Mapping[str, Draft]) -> dict[str, Named]:
+        """Each follow-up key as the person and company it is about."""
+        by_id = {p.interview.id: p for p in plans}
+        found = {}
+        for key in keys:
+            email = key.split("/")[2] if key.count("/") >= 3 else ""
+            plan_ = by_id.get(_interview_of(key))
+            people: list[Address] = [f.to[0] for f in (wanted[key].followup,) if f.to] \
+                if key in wanted else []
+            if plan_ is not None:
+                iv = plan_.interview
+                people += [*iv.interviewers, *([iv.organizer] if iv.organizer else []),
+                           *(a for f in plan_.followups for a in f.to)]
+            person = next((a for a in people if a.email == email and a.name), None)
+            name = person.name if person else self.known_names.get(email, email)
+            company = plan_.interview.company if plan_ is not None else ""
+            found[key] = Named(kind_name(key), name, company)
+        return found
+
+    def stale_drafts(self, plans: list[InterviewPlan],
+                     wanted: Mapping[str, Draft]) -> list[StaleDraft]:
+        """Drafts the person edited that nobody needs any more and that are still there:
+        a nudge after a rejection must not be sent by mistake."""
+        by_id = {p.interview.id: p for p in plans}
+        stale = []
+        for key, action in self.store.actions().items():
+            plan_ = by_id.get(action.interview_id)
+            if action.status != ActionStatus.EDITED or key in wanted or plan_ is None:
+                continue
+            reason = _pointless(key, plan_)
+            if reason and self.sink.get(action.draft_ref) is not None:
+                named = self.names([key], plans, wanted)[key]
+                stale.append(StaleDraft(key, named, reason))
+        return stale
+
+    def reminders(self, plans: list[InterviewPlan], now: datetime,
+                  stale: Iterable[StaleDraft] = ()) -> list[Reminder]:
+        """The reminders this cycle publishes: one per pending follow-up the user still
+        owes, and one per stale draft to delete, placed (`slots.place_reminder`) from where
+        the last cycle put them."""
         actions = self.store.actions()
         handled = {key for key, a in actions.items() if a.status == ActionStatus.GONE}
-        reminders = reminders_for(plans, actions, handled, self.templates,
-                                  self.options.event_minutes, self.policy)
+        placed = self.store.reminder_starts()
+        found = reminders_for(plans, actions, handled, self.templates,
+                              self.options.event_minutes, self.policy, placed, now)
+        for item in stale:
+            found.append(stale_reminder(item.key, item.text, _touched(actions[item.key]),
+                                        placed, now, self.policy, self.options.event_minutes))
+        return found
+
+    def publish(self, reminders: list[Reminder], now: datetime) -> Path:
+        """Write the reminder feed."""
         previous = {row["key"]: FeedRecord(row["uid"], row["content_hash"], row["sequence"],
                                            datetime.fromisoformat(row["changed_at"]))
                     for row in self.store.feed_records()}
         data, records = render_feed(reminders, previous, now, self.options.feed)
+        starts = {r.key: r.start.isoformat() for r in reminders}
         with self.store.transaction():
             self.store.replace_feed_records([
-                (key, r.uid, r.content_hash, r.sequence, r.changed_at.isoformat())
+                (key, r.uid, r.content_hash, r.sequence, r.changed_at.isoformat(), starts[key])
                 for key, r in records.items()
             ])
         write_feed(self.options.feed_path, data)
         return self.options.feed_path
+
+
+def _interview_of(key: str) -> str:
+    """The interview id inside a follow-up key (`kind/interview/recipient/clock`)."""
+    parts = key.split("/")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _touched(action: Action) -> datetime:
+    return datetime.fromisoformat(action.updated_at)
+
+
+_CLOSED_BECAUSE = {State.REJECTED: "{company} said no", State.OFFER: "{company} made an offer",
+                   State.CANCELLED: "the interview was cancelled",
+                   State.IGNORED: "you told radiosilence to ignore that interview"}
+
+
+def _pointless(key: str, plan_: InterviewPlan) -> str:
+    """Why an edited draft is not needed any more, or '' when it may still be sent."""
+    company = plan_.interview.company or "the employer"
+    if plan_.state in _CLOSED_BECAUSE:
+        return _CLOSED_BECAUSE[plan_.state].format(company=company)
+    if key.startswith(("nudge/", "final/")) and key not in {f.key for f in plan_.followups}:
+        return f"{company} wrote since, or the follow-up is no longer due"
+    return ""

@@ -165,13 +165,19 @@ class State(StrEnum):
     NUDGE_DUE = "nudge due"
     NUDGED = "nudged"
     FINAL_DUE = "final due"
-    SILENT = "silent"
+    SILENT = "silent"  # the employer answered none of the follow-ups the person sent
+    NOT_FOLLOWED_UP = "not followed up"  # the person sent no follow-up (or deleted its draft)
     IN_CONVERSATION = "in conversation"
     NEXT_ROUND = "next round"
     REJECTED = "closed: rejected"
     OFFER = "closed: offer"
     CANCELLED = "cancelled"
     IGNORED = "ignored"
+
+
+# Nothing more is expected on either side: `status` lists these after the open ones.
+CLOSED_STATES = frozenset({State.SILENT, State.NOT_FOLLOWED_UP, State.REJECTED, State.OFFER,
+                           State.CANCELLED, State.IGNORED})
 
 
 @dataclass(frozen=True)

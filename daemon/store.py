@@ -63,6 +63,11 @@ MIGRATIONS: tuple[str, ...] = (
         message_id TEXT PRIMARY KEY, category TEXT NOT NULL, updated_at TEXT NOT NULL
     );
     """,
+    # 3: where each reminder was placed, so one moved past its planned time (which had
+    # passed) stays put until it rings instead of moving every cycle; '' before version 3.
+    """
+    ALTER TABLE feed ADD COLUMN start TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 
@@ -231,10 +236,17 @@ class Store:
     def feed_records(self) -> list[sqlite3.Row]:
         return list(self.db.execute("SELECT * FROM feed"))
 
-    def replace_feed_records(self, rows: list[tuple[str, str, str, int, str]]) -> None:
-        """Replace all feed records with `rows` of (key, uid, hash, sequence, changed_at)."""
+    def replace_feed_records(self, rows: list[tuple[str, str, str, int, str, str]]) -> None:
+        """Replace all feed records with `rows` of (key, uid, hash, sequence, changed_at,
+        start)."""
         self.db.execute("DELETE FROM feed")
-        self.db.executemany("INSERT INTO feed VALUES (?,?,?,?,?)", rows)
+        self.db.executemany("INSERT INTO feed (key, uid, content_hash, sequence, changed_at, "
+                            "start) VALUES (?,?,?,?,?,?)", rows)
+
+    def reminder_starts(self) -> dict[str, datetime]:
+        """Where the last published feed placed each reminder, by follow-up key."""
+        return {row["key"]: datetime.fromisoformat(row["start"])
+                for row in self.db.execute("SELECT key, start FROM feed WHERE start != ''")}
 
     # --- overrides and notes -----------------------------------------------------------
 

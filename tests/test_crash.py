@@ -170,7 +170,8 @@ def test_a_kill_after_a_new_draft_is_healed_by_adoption(helper: Path, config: Pa
 
     before = {path: raw for path, _, raw in drafts(root)}
     again = cli(config, "scan", "--now", NOW)
-    assert "create 0, update 0, remove 0; left 0" in again, again
+    assert "create 0, update 0, remove 0\n" in again, again
+    assert "you edited" not in again, again
     assert {path: raw for path, _, raw in drafts(root)} == before
 
 
@@ -227,6 +228,6 @@ def test_a_draft_updated_just_before_a_kill_is_still_ours(helper: Path, config: 
     root = config.parent
     key, _ = _crash_during_update(helper, config)
     healed = cli(config, "scan", "--now", NOW)
-    assert "left 0 you edited alone" in healed, f"our own update taken for a user edit:\n{healed}"
+    assert "you edited" not in healed, f"our own update taken for a user edit:\n{healed}"
     out = cli(config, "scan", "--now", LATER)
     assert key not in key_counts(root), f"the expired, untouched thank-you was left behind:\n{out}"

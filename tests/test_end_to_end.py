@@ -110,6 +110,13 @@ class DraftFile:
     def kind(self) -> str:
         return self.key.split("/")[0]
 
+    def named(self, company: str) -> str:
+        """How `scan` names the draft: by kind, the recipient's name and the company."""
+        kind = {"thank-you": "thank-you note", "nudge": "follow-up",
+                "final": "final check-in"}[self.kind]
+        person = self.msg["To"].addresses[0].display_name
+        return f"the {kind} to {person} at {company}"
+
     @property
     def to(self) -> list[str]:
         return [a.lower() for _, a in getaddresses([str(v) for v in self.msg.get_all("To", [])])]
@@ -418,7 +425,8 @@ def test_scan_right_after_the_demo_changes_nothing(tmp_path: Path) -> None:
     assert len(drafts_before) == 5, sorted(drafts_before)
     feed_before = feed_path(root).read_bytes()
     out = scan(root)
-    assert "create 0, update 0, remove 0; left 0" in out, out
+    assert "create 0, update 0, remove 0\n" in out, out
+    assert "Since the last scan" not in out, out
     assert snapshot(drafts_dir(root)) == drafts_before
     assert feed_path(root).read_bytes() == feed_before
 
@@ -449,9 +457,10 @@ def test_time_moves_states_on(copy: Path) -> None:
     brightloom = plan_of(status(copy), "Brightloom")
     thank_keys = {f["key"] for f in brightloom["followups"] if f["kind"] == "thank-you"}
     assert len(thank_keys) == 3
+    thanks = [d for d in read_drafts(copy) if d.key in thank_keys]
     out = scan(copy, later)
-    for key in thank_keys:
-        assert f"remove: {key}" in out, out
+    for draft in thanks:
+        assert f"remove: {draft.named('Brightloom')}" in out, out
     left = keys_of(copy)
     assert not thank_keys & set(left), "expired, untouched thank-yous must be removed"
     plans = status(copy, later)
@@ -464,7 +473,7 @@ def test_time_moves_states_on(copy: Path) -> None:
     nudges = [d for d in read_drafts(copy) if d.key.startswith(f"nudge/{oakmere['id']}/")]
     assert len(nudges) == 1, [d.key for d in read_drafts(copy)]
     assert nudges[0].to[0].endswith("@oakmere.example"), nudges[0].to
-    assert f"create: {nudges[0].key}" in out
+    assert f"create: {nudges[0].named('Oakmere')}" in out
     assert all(v == 1 for v in keys_of(copy).values())
 
 
@@ -506,7 +515,7 @@ def test_a_rejection_arriving_removes_the_nudge(copy: Path) -> None:
     deliver(copy, f"{int(time.time())}.M1P{os.getpid()}.test", message.encode("utf-8"))
 
     out = scan(copy, "2026-03-19T10:00:00+00:00")
-    assert f"remove: {nudge.key}" in out, out
+    assert f"remove: {nudge.named('Quillstone')}" in out, out
     assert nudge.key not in keys_of(copy)
     assert not nudge.path.exists()
     assert {d.path: d.raw for d in read_drafts(copy)} == others, "other drafts were touched"

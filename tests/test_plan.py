@@ -230,9 +230,9 @@ def test_without_interviewers_the_organiser_is_thanked() -> None:
 
 
 @pytest.mark.parametrize(("start", "remind"), [
-    # Friday 7 March 18:00-19:00: 21:00 is too late; Saturday and Sunday are no business
-    # days, so Monday 09:30.
-    (utc(2025, 3, 7, 18, 0), utc(2025, 3, 10, 9, 30)),
+    # Friday 7 March 18:00-19:00: 21:00 is too late, so Saturday morning: a thank-you is
+    # the person's errand, and Monday would be past its 24 hours.
+    (utc(2025, 3, 7, 18, 0), utc(2025, 3, 8, 9, 30)),
     # Tuesday ending 19:30: 21:30 is too late, so Wednesday morning.
     (utc(2025, 3, 4, 18, 30), utc(2025, 3, 5, 9, 30)),
     # Ending 05:00 on a Wednesday: 07:00 is too early, so 09:30 the same day.
@@ -242,7 +242,7 @@ def test_without_interviewers_the_organiser_is_thanked() -> None:
     # Summer time: ending 15:00 BST (14:00 UTC), reminded 17:00 BST.
     (utc(2025, 6, 10, 13, 0), utc(2025, 6, 10, 16, 0)),
 ])
-def test_thank_you_reminder_in_waking_hours_on_business_days(start: datetime,
+def test_thank_you_reminder_in_waking_hours_before_the_deadline(start: datetime,
                                                              remind: datetime) -> None:
     iv = interview(start)
     result = run(timeline(iv), iv.end + timedelta(minutes=5))
@@ -334,7 +334,7 @@ def test_a_deadline_on_friday_means_a_nudge_on_tuesday() -> None:
     nudge = only(result, Kind.NUDGE)
     assert nudge.due == utc(2025, 3, 11, 9, 30)  # Friday 7 + 2 business days = Tuesday 11
     assert nudge.key == key(Kind.NUDGE, RITA, 1)
-    assert nudge.context["deadline_phrase"] == "by Friday"
+    assert nudge.context["deadline_phrase"] == "by Friday 7 March"  # a date, not "by Friday"
     assert run(tl, utc(2025, 3, 11, 9, 30)).state == State.NUDGE_DUE
 
 
@@ -433,7 +433,7 @@ def test_giving_up_after_a_long_silence() -> None:
     give_up = NUDGE_AT + timedelta(days=14)
     assert run(tl, give_up).state == State.NUDGE_DUE
     result = run(tl, give_up + timedelta(seconds=1))
-    assert result.state == State.SILENT
+    assert result.state == State.NOT_FOLLOWED_UP  # the person never sent the nudge
     assert result.followups == ()
     nudged = timeline(interview(), own(NUDGE_SENT))
     assert run(nudged, FINAL_AT + timedelta(days=14)).state == State.FINAL_DUE

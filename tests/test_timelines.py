@@ -198,7 +198,7 @@ def test_a_stated_timeframe_sets_the_nudge_date() -> None:
     assert result.state == State.WAITING
     nudge = [f for f in result.followups if f.kind == Kind.NUDGE][0]
     assert nudge.due == utc(2025, 3, 11, 9, 30)  # Friday 7 March + 2 business days
-    assert nudge.context["deadline_phrase"] == "by Friday"
+    assert nudge.context["deadline_phrase"] == "by Friday 7 March"  # a date, not "by Friday"
     assert nudge.key.endswith("/1")  # the employer restarted the clock once
 
 

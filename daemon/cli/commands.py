@@ -12,7 +12,13 @@ import platformdirs
 
 from radiosilence.cli.args import load, parse_now, setup
 from radiosilence.cli.errors import UsageProblem
-from radiosilence.cli.output import other_events_table, plan_json, print_cycle, status_table
+from radiosilence.cli.output import (
+    other_events_table,
+    plan_json,
+    print_cycle,
+    print_stale,
+    status_table,
+)
 from radiosilence.config.settings import describe_options
 from radiosilence.runtime.logs import configure_logging
 from radiosilence.runtime.service import run_service, serve_feed
@@ -38,10 +44,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     settings, engine, now = setup(args)
     engine.sync(now)
     plans = engine.plan(now)
+    stale = engine.stale_drafts(plans, engine.drafts_for(plans, now))
+    reminders = {r.key: r for r in engine.reminders(plans, now, stale)}
     if args.json:
-        print(json.dumps([plan_json(p) for p in plans], indent=2))
+        print(json.dumps([plan_json(p, reminders) for p in plans], indent=2))
     else:
-        print(status_table(plans, settings.user.timezone))
+        print(status_table(plans, settings.user.timezone, now))
+        print_stale(stale)
         if args.all:
             print("\nOther events (`radiosilence track ID` makes one an interview):")
             print(other_events_table(engine, {p.interview.id for p in plans},

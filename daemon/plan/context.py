@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from radiosilence.model import Address, Interview
 from radiosilence.plan.policy import PlanPolicy
+from radiosilence.plan.slots import day_text
 
 
 def template_context(iv: Interview, person: Address, policy: PlanPolicy,
@@ -17,7 +18,7 @@ def template_context(iv: Interview, person: Address, policy: PlanPolicy,
         "recipient_email": person.email,
         "company": iv.company,
         "role": iv.role,
-        "interview_day": f"{local_start:%A} {local_start.day} {local_start:%B}",
+        "interview_day": day_text(local_start.date()),
         "topic": _topic_for(iv, person, notes),
         "interview_note": notes.get("", ""),
         "user_name": policy.user_name,
@@ -25,22 +26,31 @@ def template_context(iv: Interview, person: Address, policy: PlanPolicy,
 
 
 def _topic_for(iv: Interview, person: Address, notes: Mapping[str, str]) -> str:
-    """What this person and the user talked about: the user's note on them, else the
-    agenda line naming them in the invite."""
+    """What this person and the user talked about: the user's note on them, else the topic
+    of an agenda line naming them in the invite; "" (the template's visible placeholder)
+    when neither is there. The topic goes mid-sentence, so its own end mark goes."""
     if note := notes.get(person.email):
-        return note
+        return _clause(note)
     names = [n for n in person.name.replace(",", " ").split() if len(n) > 2]
     for line in iv.description.splitlines():
-        if any(name.lower() in line.lower() for name in names):
-            return _strip_agenda_line(line, names)
+        if names and any(name.lower() in line.lower() for name in names):
+            if topic := _agenda_topic(line, names):
+                return topic
     return ""
 
 
-def _strip_agenda_line(line: str, names: list[str]) -> str:
-    """'10:00 Systems design with Ana Ortiz: queue migration' -> 'queue migration'."""
-    text = line.strip(" -*•\t")
-    if ":" in text:
-        head, _, tail = text.rpartition(":")
-        if tail.strip() and any(n.lower() in head.lower() for n in names):
-            return tail.strip()
-    return text
+def _agenda_topic(line: str, names: list[str]) -> str:
+    """'10:00 Systems design with Ana Ortiz: queue migration' -> 'queue migration'.
+
+    Only that shape counts: a line naming the person without a topic after a colon
+    ("Frontend interview with Ana Ortiz (Staff Engineer)") describes the meeting, not what
+    was talked about, and read into a sentence it would say something nobody said.
+    """
+    head, colon, tail = line.strip(" -*•\t").rpartition(":")
+    if not colon or not any(n.lower() in head.lower() for n in names):
+        return ""
+    return _clause(tail)
+
+
+def _clause(text: str) -> str:
+    return text.strip().rstrip(".!?;:,").strip()

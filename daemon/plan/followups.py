@@ -15,6 +15,7 @@ from radiosilence.model import (
     Category,
     Classification,
     FollowUp,
+    Interview,
     InterviewPlan,
     Kind,
     Mail,
@@ -25,6 +26,7 @@ from radiosilence.plan.context import template_context
 from radiosilence.plan.policy import PlanPolicy, Timeline
 from radiosilence.plan.slots import (
     business_days_after,
+    day_text,
     local_text,
     reminder_on,
     thank_you_reminder,
@@ -42,7 +44,6 @@ class _Walk:
     clock_start: datetime
     clock: int = 0
     deadline: date | None = None
-    deadline_phrase: str = ""
     hold_until: date | None = None
     owed_by_user: Mail | None = None
     followups: list[datetime] = field(default_factory=list)
@@ -142,10 +143,10 @@ def _read_employer(mail: Mail, label: Classification, walk: _Walk, policy: PlanP
     walk.clock += 1
     walk.clock_start = mail.date
     walk.followups = []
-    walk.deadline, walk.deadline_phrase = None, ""
+    walk.deadline = None
     walk.advanced = walk.advanced or label.category in _ADVANCING
     if label.timeframe and label.timeframe.due:
-        walk.deadline, walk.deadline_phrase = label.timeframe.due, label.timeframe.phrase
+        walk.deadline = label.timeframe.due
     walk.owed_by_user = mail if label.asks_user else None
 
 
@@ -155,15 +156,16 @@ def _thank_yous(timeline: Timeline, walk: _Walk, policy: PlanPolicy,
     if walk.closed or now > iv.end + timedelta(days=policy.thank_you_expire_days):
         return ()
     due = iv.end + timedelta(hours=policy.thank_you_within_hours)
-    remind = thank_you_reminder(iv.end, policy)
+    remind = thank_you_reminder(iv.end, due, policy)
     people = iv.interviewers or _fallback_thanks(timeline)
     return tuple(
         FollowUp(
-            key=f"{Kind.THANK_YOU}/{iv.id}/{person.email}/0", kind=Kind.THANK_YOU,
+            key=key, kind=Kind.THANK_YOU,
             interview_id=iv.id, to=(person,), due=due, remind_at=remind,
             context=template_context(iv, person, policy, timeline.notes),
         )
         for person in people if person.email not in walk.thanked
+        if (key := f"{Kind.THANK_YOU}/{iv.id}/{person.email}/0") not in timeline.declined
     )
 
 
@@ -198,31 +200,60 @@ def _chase(timeline: Timeline, walk: _Walk, policy: PlanPolicy, now: datetime) -
     iv = timeline.interview
     sent = len(walk.followups)
     if sent >= policy.max_followups:
-        return InterviewPlan(iv, State.SILENT, "nothing: follow-ups used up", None)
+        return InterviewPlan(iv, State.SILENT, f"nothing: no answer to your {sent} follow-ups"
+                             if sent > 1 else "nothing: no answer to your follow-up", None)
     kind = Kind.NUDGE if sent == 0 else Kind.FINAL
     due = _nudge_due(walk, policy) if sent == 0 else _final_due(walk, policy)
     if walk.hold_until:  # an out-of-office: not before the person is back
         due = max(due, reminder_on(business_days_after(walk.hold_until, 1, policy), policy))
     if now > due + timedelta(days=policy.give_up_after_days):
-        return InterviewPlan(iv, State.SILENT, "nothing: no answer for too long", None)
+        return _given_up(iv, sent, "it was due")
     automatic = _automatic(timeline)
     contact = contact_for(iv, list(timeline.mails), automatic)
     if contact is None:
         return InterviewPlan(iv, State.WAITING, "find whom to ask: no contact known", due)
+    key = f"{kind}/{iv.id}/{contact.email}/{walk.clock}"
+    if key in timeline.declined:
+        return _given_up(iv, sent, "you deleted its draft")
     followup = FollowUp(
-        key=f"{kind}/{iv.id}/{contact.email}/{walk.clock}", kind=kind, interview_id=iv.id,
+        key=key, kind=kind, interview_id=iv.id,
         to=(contact,), due=due, remind_at=due,
         thread=thread_with(contact, list(timeline.mails), automatic),
-        context=template_context(iv, contact, policy, timeline.notes)
-        | {"deadline_phrase": walk.deadline_phrase},
+        context=template_context(iv, contact, policy, timeline.notes) | _since(walk, policy),
     )
     if now < due:
         state = State.WAITING if sent == 0 else State.NUDGED
         name = "nudge" if sent == 0 else "final check-in"
-        return InterviewPlan(iv, state, f"{name} on {local_text(due, policy)}", due, (followup,))
+        local_due = due.astimezone(policy.timezone).date()
+        return InterviewPlan(iv, state, f"{name} on {day_text(local_due)}", due, (followup,))
     state = State.NUDGE_DUE if sent == 0 else State.FINAL_DUE
     name = "nudge" if sent == 0 else "final check-in"
     return InterviewPlan(iv, state, f"send the {name} draft", due, (followup,))
+
+
+def _since(walk: _Walk, policy: PlanPolicy) -> dict[str, str]:
+    """What the follow-up can say about the time since the interview, every day written
+    as a date: "by Friday" in a mail of 9 March means Friday 13 March, whenever it is read."""
+    def day(moment: datetime) -> str:
+        return day_text(moment.astimezone(policy.timezone).date())
+
+    return {
+        "deadline_day": day_text(walk.deadline) if walk.deadline else "",
+        "deadline_phrase": f"by {day_text(walk.deadline)}" if walk.deadline else "",
+        "last_heard_day": day(walk.clock_start) if walk.clock else "",
+        "followed_up_day": day(walk.followups[-1]) if walk.followups else "",
+    }
+
+
+def _given_up(iv: Interview, sent: int, why: str) -> InterviewPlan:
+    """The person let the due follow-up go: silent after an unanswered one, else not
+    followed up at all."""
+    name = "nudge" if sent == 0 else "final check-in"
+    if sent:
+        return InterviewPlan(iv, State.SILENT, f"nothing: no answer to your follow-up; the "
+                             f"{name} was not sent ({why})", None)
+    return InterviewPlan(iv, State.NOT_FOLLOWED_UP,
+                         f"nothing: the {name} was not sent ({why})", None)
 
 
 def _nudge_due(walk: _Walk, policy: PlanPolicy) -> datetime:

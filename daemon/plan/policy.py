@@ -46,3 +46,5 @@ class Timeline:
     superseded_by: Interview | None = None  # a later round at the same employer
     # What the user told us (`radiosilence note`): by interviewer address; "" for the interview.
     notes: Mapping[str, str] = field(default_factory=dict)
+    # Keys of follow-ups whose draft the person deleted unsent: not owed any more.
+    declined: frozenset[str] = frozenset()

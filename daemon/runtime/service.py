@@ -28,6 +28,7 @@ from radiosilence.connectors.base import AuthNeeded, ConnectorError, RateLimited
 from radiosilence.engine import Engine
 from radiosilence.fsutil import remove_stale_temporaries
 from radiosilence.render import TemplateProblem
+from radiosilence.report import CycleReport, draft_lines, noticed_lines, summary_line
 from radiosilence.runtime.lock import InstanceLock
 from radiosilence.runtime.notify import notify, watchdog_seconds
 from radiosilence.store import ActionStatus, SchemaError
@@ -203,6 +204,7 @@ class Service:
             return
         self.failures = 0
         self.last_bug = ""
+        _journal(report)
         actions = self.engine.store.actions().values()
         pending = sum(1 for a in actions if a.status == ActionStatus.DRAFTED)
         self._status(f"{len(report.plans)} interviews, {pending} drafts pending, "
@@ -328,3 +330,12 @@ def run_service(config: Path | None, settings: Settings, start: datetime | None,
     finally:
         lock.release()
     return 0
+
+
+def _journal(report: CycleReport) -> None:
+    """What the cycle did: one line for the cycle, one per draft written or removed, one per
+    thing the person did to a draft, one per edited draft to delete. Names, never texts."""
+    log.info("%s", summary_line(report))
+    for line in [*draft_lines(report), *noticed_lines(report),
+                 *(item.text for item in report.stale)]:
+        log.info("%s", line)
