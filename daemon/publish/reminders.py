@@ -56,7 +56,7 @@ def _summary(followup: FollowUp) -> str:
     company = context.get("company") or "the employer"
     match followup.kind:
         case Kind.THANK_YOU:
-            return f"Thank {who} for the {company} interview"
+            return f"Thank {who} for the {context.get('company') or 'job'} interview"
         case Kind.REPLY:
             return f"Reply to {who} at {company}"
         case Kind.FINAL:
