@@ -79,6 +79,11 @@ def test_an_out_of_office_note_in_each_language(language: str) -> None:
     ("Gracias. No estaré disponible hasta el 18 de marzo; te contestaré a mi vuelta.",
      date(2026, 3, 19)),
     ("Thanks for your note. I will not be available until Monday 16 March.", date(2026, 3, 17)),
+    ("Thank you for your message. I will reply upon my return on 23 March. For urgent "
+     "matters, please write to the front desk.", date(2026, 3, 23)),
+    # Away until Friday 20 March: back on the Monday.
+    ("Hello, I'm away from my desk until 20 March and will get back to you when I return.",
+     date(2026, 3, 23)),
 ])
 def test_everyday_wording_of_away_notes(body: str, back: date) -> None:
     result = label(body)

@@ -54,6 +54,16 @@ AUTO_BODY = FirstOf(re.compile(
     r"forwarded|\bhas\s+not\s+been\s+forwarded|\bin\s+my\s+absence|\bwhen\s+i'm\s+back\b|"
     r"\bi\s+(?:will\s+"
     r"not|won't)\s+be\s+(?:available|in\s+the\s+office|reachable|checking)|"
+    # The return and the stand-in that out-of-office templates promise in English.
+    r"\b(?:on|upon|after)\s+my\s+return\b|\bwhen\s+i\s+(?:return|get\s+back|am\s+back)\b|"
+    r"\b(?:after|once)\s+i(?:'m|\s+am)\s+back\b|\bfor\s+(?:urgent|time[-\s]sensitive|"
+    r"immediate)\s+(?:matters|requests|issues|enquiries|inquiries|queries|assistance)\b|"
+    r"\bi(?:'m|\s+am)\s+(?:currently\s+)?away\s+(?:from\s+(?:my\s+desk|the\s+office|work)|"
+    r"until)\b|\b(?:back|returning)\s+(?:in|to)\s+the\s+office\s+on\b|\bi(?:'ll|\s+will)\s+"
+    r"(?:be\s+back|return|be\s+returning)\s+(?:on|to\s+the\s+office)\b|\bi(?:'ll|\s+will)\s+"
+    r"(?:respond|reply|get\s+back\s+to\s+you)\s+(?:to\s+(?:your|all|other)\s+(?:\w+\s+)?"
+    r"(?:e-?mails?|messages?)\s+)?(?:as\s+soon\s+as\s+(?:possible|i\s+can)\s+)?(?:on|upon|"
+    r"after|when)\s+(?:my|i)\b|"
     # German.
     r"\bnicht\s+im\s+(?:buro|haus)|\bau(?:ss|ß)er\s+haus|\bim\s+urlaub|\bin\s+elternzeit|"
     r"\bnicht\s+erreichbar|\bwieder\s+(?:im\s+buro|erreichbar|fur\s+sie\s+da)|\bnicht\s+"
