@@ -137,6 +137,17 @@ def path(optional: bool = False) -> OptionType:
     return OptionType("path" + (' (or "")' if optional else ""), parse)
 
 
+def choices(*allowed: str) -> OptionType:
+    """A list of distinct values, each one of `allowed`."""
+    def parse(value: Any, base: Path) -> tuple[str, ...]:
+        items = tuple(_items(value, str, "strings"))
+        if wrong := [item for item in items if item not in allowed]:
+            raise ValueError(f"each must be one of {', '.join(allowed)}; got {wrong[0]!r}")
+        return tuple(dict.fromkeys(items))
+
+    return OptionType(f"list of {', '.join(allowed)}", parse)
+
+
 def choice(*allowed: str) -> OptionType:
     def parse(value: Any, base: Path) -> str:
         if _expect(value, str, "a string") not in allowed:

@@ -29,6 +29,7 @@ from radiosilence.config.options import (
     TIMEZONE,
     OptionType,
     choice,
+    choices,
     integer,
     number,
     path,
@@ -124,6 +125,15 @@ class FeedSettings:
 
 
 @dataclass(frozen=True)
+class RemindersSettings:
+    channels: tuple[str, ...] = _option(choices("feed", "desktop"), ["feed"], (
+        "Where reminders reach you: the feed (a calendar to subscribe to) and desktop "
+        "notifications while `radiosilence run` runs in your desktop session."))
+    desktop_open: str = _option(STRING, "", (
+        "What a click on a desktop notification opens; empty means your drafts folder."))
+
+
+@dataclass(frozen=True)
 class SourcesSettings:
     mail: str = _option(choice("maildir", "gmail"), "maildir", "Where mail is read from.")
     calendar: str = _option(choice("vdir", "google"), "vdir", "Where events are read from.")
@@ -199,6 +209,7 @@ class Settings:
     policy: PolicySettings
     drafts: DraftsSettings
     feed: FeedSettings
+    reminders: RemindersSettings
     sources: SourcesSettings
     maildir: MaildirSettings
     vdir: VdirSettings

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,13 +33,8 @@ from radiosilence.model import (
 from radiosilence.parse.dates import writer_date
 from radiosilence.plan.followups import plan
 from radiosilence.plan.policy import PlanPolicy, Timeline
-from radiosilence.publish.feed import (
-    FeedOptions,
-    FeedRecord,
-    Reminder,
-    render_feed,
-    write_feed,
-)
+from radiosilence.publish.channels import FeedChannel, ReminderChannel
+from radiosilence.publish.feed import FeedOptions, Reminder
 from radiosilence.publish.reminders import reminders_for, stale_reminder
 from radiosilence.render import TemplateProblem, render_text
 from radiosilence.report import CycleReport, Named, StaleDraft, kind_name
@@ -81,7 +76,8 @@ class CycleTime:
 class Engine:
     def __init__(self, store: Store, sync: Sync, sink: DraftSink, policy: PlanPolicy,
                  options: EngineOptions, templates: jinja2.Environment,
-                 cycle_time: CycleTime) -> None:
+                 cycle_time: CycleTime, extra_channels: Sequence[ReminderChannel] = (),
+                 *, feed: bool = True) -> None:
         self.store = store
         self.syncer = sync
         self.sink = sink
@@ -89,6 +85,10 @@ class Engine:
         self.options = options
         self.templates = templates
         self.cycle_time = cycle_time
+        # The feed unless the config leaves it out: it is the overview; the others where
+        # the config names them.
+        feeds = [FeedChannel(store, options.feed_path, options.feed)] if feed else []
+        self.channels: list[ReminderChannel] = [*feeds, *extra_channels]
         # Labels depend only on a stored message, which never changes: computed once each.
         self._labels: dict[str, Classification | None] = {}
         self.sent_keys: frozenset[str] = frozenset()  # our drafts seen among sent mail
@@ -291,20 +291,28 @@ class Engine:
                                         placed, now, self.policy, self.options.event_minutes))
         return found
 
-    def publish(self, reminders: list[Reminder], now: datetime) -> Path:
-        """Write the reminder feed."""
-        previous = {row["key"]: FeedRecord(row["uid"], row["content_hash"], row["sequence"],
-                                           datetime.fromisoformat(row["changed_at"]))
-                    for row in self.store.feed_records()}
-        data, records = render_feed(reminders, previous, now, self.options.feed)
-        starts = {r.key: r.start.isoformat() for r in reminders}
+    def publish(self, reminders: list[Reminder], now: datetime) -> Path | None:
+        """Hand the reminders to every channel, after recording where each was placed
+        (the next cycle keeps a moved reminder there until it rings)."""
         with self.store.transaction():
-            self.store.replace_feed_records([
-                (key, r.uid, r.content_hash, r.sequence, r.changed_at.isoformat(), starts[key])
-                for key, r in records.items()
-            ])
-        write_feed(self.options.feed_path, data)
-        return self.options.feed_path
+            self.store.replace_reminder_starts({r.key: r.start for r in reminders})
+        for channel in self.channels:
+            channel.publish(reminders, now)
+        feeds = any(isinstance(channel, FeedChannel) for channel in self.channels)
+        return self.options.feed_path if feeds else None
+
+    def next_due(self, now: datetime) -> datetime | None:
+        """The next moment a channel has something to do between cycles."""
+        return min((d for c in self.channels if (d := c.due(now)) is not None), default=None)
+
+    def tick(self, now: datetime) -> None:
+        for channel in self.channels:
+            channel.tick(now)
+
+    def close(self) -> None:
+        for channel in self.channels:
+            channel.close()
+        self.store.close()
 
 
 def _interview_of(key: str) -> str:

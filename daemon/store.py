@@ -64,9 +64,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     # 3: where each reminder was placed, so one moved past its planned time (which had
-    # passed) stays put until it rings instead of moving every cycle; '' before version 3.
+    # passed) stays put until it rings instead of moving every cycle; and which reminders
+    # a desktop notification announced on which day, so none is announced twice.
     """
-    ALTER TABLE feed ADD COLUMN start TEXT NOT NULL DEFAULT '';
+    CREATE TABLE placements (key TEXT PRIMARY KEY, start TEXT NOT NULL);
+    CREATE TABLE notified (key TEXT NOT NULL, day TEXT NOT NULL, PRIMARY KEY (key, day));
     """,
 )
 
@@ -236,17 +238,28 @@ class Store:
     def feed_records(self) -> list[sqlite3.Row]:
         return list(self.db.execute("SELECT * FROM feed"))
 
-    def replace_feed_records(self, rows: list[tuple[str, str, str, int, str, str]]) -> None:
-        """Replace all feed records with `rows` of (key, uid, hash, sequence, changed_at,
-        start)."""
+    def replace_feed_records(self, rows: list[tuple[str, str, str, int, str]]) -> None:
+        """Replace all feed records with `rows` of (key, uid, hash, sequence, changed_at)."""
         self.db.execute("DELETE FROM feed")
-        self.db.executemany("INSERT INTO feed (key, uid, content_hash, sequence, changed_at, "
-                            "start) VALUES (?,?,?,?,?,?)", rows)
+        self.db.executemany("INSERT INTO feed VALUES (?,?,?,?,?)", rows)
 
     def reminder_starts(self) -> dict[str, datetime]:
-        """Where the last published feed placed each reminder, by follow-up key."""
+        """Where the last cycle placed each reminder, by follow-up key."""
         return {row["key"]: datetime.fromisoformat(row["start"])
-                for row in self.db.execute("SELECT key, start FROM feed WHERE start != ''")}
+                for row in self.db.execute("SELECT key, start FROM placements")}
+
+    def replace_reminder_starts(self, starts: dict[str, datetime]) -> None:
+        self.db.execute("DELETE FROM placements")
+        self.db.executemany("INSERT INTO placements VALUES (?,?)",
+                            [(key, start.isoformat()) for key, start in starts.items()])
+
+    def notified(self, day: str) -> set[str]:
+        """Keys of reminders announced on `day` (the person's local date, ISO)."""
+        rows = self.db.execute("SELECT key FROM notified WHERE day=?", (day,))
+        return {row[0] for row in rows}
+
+    def set_notified(self, key: str, day: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO notified VALUES (?,?)", (key, day))
 
     # --- overrides and notes -----------------------------------------------------------
 
@@ -314,6 +327,8 @@ class Store:
                 "DELETE FROM actions WHERE status IN ('gone', 'removed') AND updated_at < ?",
                 (stamp,),
             ).rowcount
+            removed += self.db.execute("DELETE FROM notified WHERE day < ?",
+                                       (before.date().isoformat(),)).rowcount
         return removed
 
     def compact(self) -> None:

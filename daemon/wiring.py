@@ -17,6 +17,7 @@ from radiosilence.connectors.base import CalendarSource, DraftSink, MailSource
 from radiosilence.engine import CycleTime, Engine, EngineOptions
 from radiosilence.model import Address
 from radiosilence.plan.policy import PlanPolicy
+from radiosilence.publish.channels import ReminderChannel
 from radiosilence.publish.feed import FeedOptions
 from radiosilence.render import template_environment
 from radiosilence.store import Store
@@ -41,7 +42,30 @@ def open_engine(settings: Settings, heartbeat: Callable[[], None] = lambda: None
     sync = Sync(store, _mail_source(settings, store, google, clock),
                 _calendar_source(settings, google, clock), sync_options(settings), heartbeat)
     return Engine(store, sync, _draft_sink(settings, google), plan_policy(settings),
-                  engine_options(settings), templates, clock)
+                  engine_options(settings), templates, clock, _channels(settings, store),
+                  feed="feed" in settings.reminders.channels)
+
+
+def _channels(settings: Settings, store: Store) -> list[ReminderChannel]:
+    """The reminder channels besides the feed, as [reminders] channels names them."""
+    found: list[ReminderChannel] = []
+    if "desktop" in settings.reminders.channels:
+        from radiosilence.publish.desktop import DesktopChannel
+
+        found.append(DesktopChannel(store, settings.user.timezone,
+                                    settings.reminders.desktop_open or _drafts_place(settings)))
+    return found
+
+
+def _drafts_place(settings: Settings) -> str:
+    """Where the person's drafts are, for a notification click to open."""
+    if settings.sources.mail == "gmail":
+        return "https://mail.google.com/mail/u/0/#drafts"
+    maildir = settings.maildir
+    for name in (f".{maildir.drafts_folder}", maildir.drafts_folder):
+        if (maildir.path / name).is_dir():
+            return str(maildir.path / name)
+    return str(maildir.path)
 
 
 def plan_policy(settings: Settings) -> PlanPolicy:

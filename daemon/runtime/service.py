@@ -131,7 +131,7 @@ class Service:
                 watchdog.join()
             notify("STOPPING=1")
             self._stop_server()
-            self.engine.store.close()
+            self.engine.close()
         if self.fatal is not None:
             raise self.fatal
 
@@ -144,6 +144,7 @@ class Service:
             self.scheduler.run_pending()
             if self.retry_at is not None and self.clock.now() >= self.retry_at:
                 self.cycle()
+            self._tick()
             if not self.stopping:
                 self.wake.wait(self._sleep_seconds())
                 self.wake.clear()
@@ -172,6 +173,8 @@ class Service:
         waits = [self.scheduler.idle_seconds or 1.0, 60.0]
         if self.retry_at is not None:
             waits.append((self.retry_at - self.clock.now()).total_seconds())
+        if (due := self.engine.next_due(self.clock.now())) is not None:
+            waits.append((due - self.clock.now()).total_seconds())  # a notification's moment
         return max(0.05, min(waits))
 
     def _schedule(self) -> None:
@@ -181,6 +184,13 @@ class Service:
         self.scheduler.every().day.at(at).do(self.housekeeping)
 
     # --- jobs ----------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        """What the reminder channels have due between cycles (a desktop notification)."""
+        try:
+            self.engine.tick(self.clock.now())
+        except Exception as error:  # a channel's trouble must not stop the loop
+            self._log_bug(error)
 
     def cycle(self) -> None:
         """One cycle; failures are logged and retried with backoff, fatal ones stop the loop."""
@@ -253,7 +263,7 @@ class Service:
             log.error("config not reloaded, still running on the old one: %s",
                       str(error).replace("\n", "; "))
             return
-        self.engine.store.close()
+        self.engine.close()
         old = self.settings
         self.settings, self.engine = settings, engine
         self._schedule()
