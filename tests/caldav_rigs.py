@@ -38,6 +38,7 @@ class Radicale:
         import radicale
         import radicale.config
 
+        root.mkdir(parents=True, exist_ok=True)
         users = root / "users"
         users.write_text(f"{USER}:{PASSWORD}\n", encoding="utf-8")
         conf = radicale.config.load([])

@@ -1,0 +1,229 @@
+"""What is special to the CalDAV source, against a real Radicale (tests/caldav_rigs.py): the
+requests an idle cycle costs, counted at the server; choosing calendars by name; a wrong
+password, a server away, a forgotten sync-token, a deleted calendar; settings and wiring;
+and the demo story through Maildir + CalDAV against the same story through Maildir + vdir.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+from collections.abc import Iterator
+from datetime import datetime
+from email import message_from_bytes, policy
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from radiosilence.cli.demo import DEMO_NOW, prepare
+from radiosilence.cli.errors import EXIT_AUTH, explain
+from radiosilence.config.settings import ConfigError, load_settings
+from radiosilence.connectors.base import AuthNeeded, Refused, Unavailable
+from radiosilence.connectors.caldav.dav import Dav
+from radiosilence.connectors.caldav.source import CalDavCalendarSource
+from radiosilence.engine import CycleReport
+from radiosilence.wiring import open_engine
+from tests.caldav_rigs import PASSWORD, USER, Radicale
+from tests.contract.calendar_source import ics
+
+NOW = datetime.fromisoformat(DEMO_NOW)
+TODO = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VTODO\r\n"
+        b"UID:todo-1@example.com\r\nDTSTAMP:20240506T120000Z\r\nSUMMARY:Buy milk\r\n"
+        b"END:VTODO\r\nEND:VCALENDAR\r\n")
+
+
+@pytest.fixture
+def radicale(tmp_path: Path) -> Iterator[Radicale]:
+    with Radicale(tmp_path / "radicale") as server:
+        yield server
+
+
+def _source(server: Radicale, *names: str, password: str = PASSWORD) -> CalDavCalendarSource:
+    return CalDavCalendarSource(Dav(server.url, USER, password), names)
+
+
+def _uids(items: list[bytes]) -> set[str]:
+    return {line.split(b":", 1)[1].strip().decode() for data in items
+            for line in data.splitlines() if line.startswith(b"UID:")}
+
+
+@pytest.fixture
+def account(radicale: Radicale) -> Radicale:
+    """Two event calendars (120 events in "Work", more than one multiget batch) and a
+    task list holding a task, as a Fastmail or Nextcloud account looks."""
+    radicale.make_calendar("work", "Work")
+    radicale.make_calendar("home", "Home")
+    radicale.make_calendar("tasks", "Tasks", components=("VTODO",))
+    for number in range(120):
+        radicale.put("work", f"e{number}.ics", ics(f"e{number}@example.com", f"Event {number}"))
+    radicale.put("home", "dentist.ics", ics("dentist@example.com", "Dentist"))
+    radicale.put("tasks", "todo.ics", TODO)
+    return radicale
+
+
+def test_an_idle_cycle_is_one_request_warm_or_after_a_restart(account: Radicale) -> None:
+    source = _source(account)
+    first = source.changes(None)
+    assert len(first.items) == 121
+    account.requests.clear()
+    idle = source.changes(first.cursor)
+    assert (idle.items, idle.removed) == ([], [])
+    assert dict(account.requests) == {"PROPFIND": 1}  # the calendar list with its ctags
+    account.requests.clear()
+    restarted = _source(account).changes(idle.cursor)  # a new process, the stored cursor
+    assert (restarted.items, restarted.removed) == ([], [])
+    assert dict(account.requests) == {"PROPFIND": 1}
+
+
+def test_a_change_reads_only_the_calendar_and_the_object_that_changed(
+        account: Radicale) -> None:
+    source = _source(account)
+    cursor = source.changes(None).cursor
+    account.put("work", "e7.ics", ics("e7@example.com", "Event 7, moved".replace(",", "\\,")))
+    account.requests.clear()
+    later = source.changes(cursor)
+    assert [item.ref for item in later.items] == ["/sam/work/e7.ics"]
+    # The list, one sync-collection and one multiget; "Home" and "Tasks" are not read.
+    assert dict(account.requests) == {"PROPFIND": 1, "REPORT": 2}
+
+
+def test_calendars_are_chosen_by_display_name_and_tasks_are_left_out(
+        account: Radicale, caplog: pytest.LogCaptureFixture) -> None:
+    everything = _source(account).changes(None)
+    assert "todo-1@example.com" not in _uids([i.data for i in everything.items])
+    assert "dentist@example.com" in _uids([i.data for i in everything.items])
+    with caplog.at_level(logging.WARNING):
+        home = _source(account, "home", "Holidays").changes(None)
+    assert _uids([i.data for i in home.items]) == {"dentist@example.com"}
+    assert "'holidays'" in caplog.text and "'Work'" in caplog.text  # what exists instead
+    # Dropping a calendar from the config reports its events removed, once.
+    narrower = _source(account, "Home").changes(everything.cursor)
+    assert len(narrower.removed) == 120 and all("/work/" in r for r in narrower.removed)
+
+
+def test_a_deleted_calendar_reports_its_events_removed(account: Radicale) -> None:
+    source = _source(account)
+    cursor = source.changes(None).cursor
+    assert account.http("DELETE", account.calendar_url("home")) in (200, 204)
+    later = source.changes(cursor)
+    assert later.removed == ["/sam/home/dentist.ics"] and later.items == []
+
+
+def test_a_forgotten_sync_token_falls_back_to_comparing_etags(account: Radicale) -> None:
+    source = _source(account)
+    first = source.changes(None)
+    forged = first.cursor.replace("http://radicale.org/ns/sync/", "http://radicale.org/ns/sync/0")
+    account.put("home", "dentist.ics", ics("dentist@example.com", "Dentist at ten"))
+    account.delete("work", "e3.ics")
+    later = _source(account).changes(forged)
+    assert [item.ref for item in later.items] == ["/sam/home/dentist.ics"]
+    assert later.removed == ["/sam/work/e3.ics"]
+
+
+def test_a_wrong_password_is_one_line_with_the_remedy(radicale: Radicale) -> None:
+    with pytest.raises(Refused) as caught:
+        _source(radicale, password="wrong-secret").changes(None)
+    message, code = explain(caught.value)
+    assert isinstance(caught.value, AuthNeeded) and code == EXIT_AUTH
+    assert "401" in message and "[caldav] username" in message and "app password" in message
+    assert "wrong-secret" not in message and "\n" not in message
+
+
+def test_a_server_that_is_not_there_is_unavailable() -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    source = CalDavCalendarSource(Dav(f"http://127.0.0.1:{port}/", USER, PASSWORD))
+    with pytest.raises(Unavailable, match="cannot reach the server"):
+        source.changes(None)
+
+
+# --- settings and wiring ---------------------------------------------------------------
+
+
+def _config(root: Path, server: Radicale, extra: str = "", url: str = "") -> Path:
+    """`root`/config.toml (the demo's, when there is one) reading the calendar over CalDAV,
+    the password in a 0600 file."""
+    secret = root / "caldav-password"
+    secret.write_text(PASSWORD + "\n", encoding="utf-8")
+    secret.chmod(0o600)
+    config = root / "config.toml"
+    if not config.exists():
+        config.write_text('[user]\naddresses = ["sam@example.net"]\n', encoding="utf-8")
+    with config.open("a", encoding="utf-8") as out:
+        out.write(f'\n[sources]\ncalendar = "caldav"\n[caldav]\nurl = "{url or server.url}"\n'
+                  f'username = "{USER}"\npassword_file = "{secret}"\n{extra}')
+    return config
+
+
+def test_wiring_builds_the_caldav_source_with_the_password_from_the_file(
+        radicale: Radicale, tmp_path: Path) -> None:
+    engine = open_engine(load_settings(_config(tmp_path, radicale, 'calendars = ["Work"]\n')))
+    try:
+        source = engine.syncer.calendar
+        assert isinstance(source, CalDavCalendarSource) and source.names == ["work"]
+        assert source.dav.client.password in (PASSWORD, PASSWORD.encode())
+    finally:
+        engine.store.close()
+
+
+@pytest.mark.parametrize("url", ["http://caldav.example.com/dav/", "", "ftp://x/"])
+def test_a_server_address_in_the_clear_or_empty_is_a_config_error(
+        radicale: Radicale, tmp_path: Path, url: str) -> None:
+    config = _config(tmp_path, radicale, url=url or " ")
+    with pytest.raises(ConfigError, match=r"caldav\.url: "):
+        open_engine(load_settings(config))
+
+
+# --- the demo story through CalDAV -----------------------------------------------------
+
+
+def _upload(calendar: Path, server: Radicale) -> None:
+    server.make_calendar("personal", "Personal")
+    for path in sorted(calendar.glob("*.ics")):
+        server.put("personal", quote(path.name), path.read_bytes())
+
+
+def _drafts(root: Path) -> list[tuple[str, str, str, str]]:
+    """(key, To, Subject, body) of every draft the cycle wrote into the Maildir."""
+    found = []
+    for path in sorted((root / "mail" / ".Drafts" / "cur").iterdir()):
+        mail = message_from_bytes(path.read_bytes(), policy=policy.default)
+        body = mail.get_body(("plain",))
+        found.append((str(mail["X-Radiosilence-Key"]), str(mail["To"]), str(mail["Subject"]),
+                      body.get_content() if body is not None else ""))
+    return sorted(found)
+
+
+def _cycle(config: Path) -> CycleReport:
+    engine = open_engine(load_settings(config))
+    try:
+        return engine.cycle(NOW)
+    finally:
+        engine.store.close()
+
+
+def _plan_summary(report: CycleReport) -> dict[str, tuple[str, tuple[str, ...]]]:
+    return {p.interview.id: (str(p.state), tuple(sorted(f.key for f in p.followups)))
+            for p in report.plans}
+
+
+def test_the_demo_story_through_caldav_gives_the_same_plan_and_drafts(
+        radicale: Radicale, tmp_path: Path) -> None:
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    reference = _cycle(prepare(local))
+    config = prepare(remote)
+    _upload(remote / "calendar" / "personal", radicale)
+    shutil.rmtree(remote / "calendar")  # nothing may come from the vdir any more
+    _config(remote, radicale)
+    report = _cycle(config)
+    assert report.plans and _plan_summary(report) == _plan_summary(reference)
+    assert sorted(report.outcome.created) == sorted(reference.outcome.created)
+    assert _drafts(remote) == _drafts(local) and len(_drafts(local)) == 5
+    # The next cycle reads nothing new and changes nothing.
+    radicale.requests.clear()
+    again = _cycle(config)
+    assert again.outcome.created == [] and again.outcome.changes == 0
+    assert dict(radicale.requests) == {"PROPFIND": 1}
