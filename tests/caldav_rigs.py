@@ -52,6 +52,7 @@ class Radicale:
         self.app = radicale.Application(conf)
         self.requests: Counter[str] = Counter()  # method -> count
         self.down = False
+        self.refused: set[str] = set()  # methods answered 403, as a server with fixed calendars
         self.server: WSGIServer = make_server("127.0.0.1", 0, self._wsgi,
                                               handler_class=_QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/"
@@ -61,6 +62,9 @@ class Radicale:
         self.requests[environ["REQUEST_METHOD"]] += 1
         if self.down:
             start("503 Service Unavailable", [("Content-Length", "0")])
+            return [b""]
+        if environ["REQUEST_METHOD"] in self.refused:
+            start("403 Forbidden", [("Content-Length", "0")])
             return [b""]
         return self.app(environ, start)  # type: ignore[no-any-return]
 
@@ -80,6 +84,7 @@ class Radicale:
             yield
         finally:
             self.down = False
+        self.refused: set[str] = set()  # methods answered 403, as a server with fixed calendars
 
     def calendar_url(self, name: str) -> str:
         return f"{self.url}{USER}/{name}/"

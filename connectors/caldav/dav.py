@@ -80,6 +80,10 @@ class Listing:
     token: str = ""
 
 
+class Forbidden(Refused):
+    """403: the account may not do that here (read this calendar, create one)."""
+
+
 class SyncTokenRefused(Exception):
     """The server no longer accepts our sync-token (RFC 6578 DAV:valid-sync-token)."""
 
@@ -141,7 +145,7 @@ class Dav:
 
     def _auth_error(self, status: int | None) -> Refused:
         if status == 403:
-            return Refused(f"{self.label}: the server refused access (403): check that "
+            return Forbidden(f"{self.label}: the server refused access (403): check that "
                               f"[{self.label}] username may read this calendar")
         return Refused(f"{self.label}: the server refused the username or password (401): "
                           f"check [{self.label}] username and password_command / password_file "
@@ -180,24 +184,24 @@ class Dav:
                 if components is not None else ()
             segment = unquote(href.rstrip("/").rpartition("/")[2])
             found.append(CollectionInfo(
-                href=href, name=_text(prop, DAV, "displayname") or segment,
-                is_calendar=is_calendar, ctag=_text(prop, CS, "getctag"),
-                sync_token=_text(prop, DAV, "sync-token"), components=names))
+                href=href, name=prop_text(prop, DAV, "displayname") or segment,
+                is_calendar=is_calendar, ctag=prop_text(prop, CS, "getctag"),
+                sync_token=prop_text(prop, DAV, "sync-token"), components=names))
         return found
 
     def sync(self, href: str, token: str) -> Listing:
         """RFC 6578 sync-collection: the members changed since `token` ("" for all) and
         the ones removed. Raises SyncTokenRefused when the server forgot the token."""
-        body = _SYNC.format(token=_xml_text(token))
+        body = _SYNC.format(token=xml_text(token))
         response = self.request("REPORT", href, body, {"Depth": "0"}, ok=(207,))
         listing = Listing()
-        for member, prop, status in _responses_with_status(response.tree):
+        for member, prop, status in multistatus(response.tree):
             if status == 404:
                 listing.gone.append(member)
             elif not member.endswith("/"):
-                listing.etags[member] = _text(prop, DAV, "getetag")
+                listing.etags[member] = prop_text(prop, DAV, "getetag")
         if response.tree is not None:
-            listing.token = _text(response.tree, DAV, "sync-token")
+            listing.token = prop_text(response.tree, DAV, "sync-token")
         return listing
 
     def etags(self, href: str) -> dict[str, str]:
@@ -207,7 +211,7 @@ class Dav:
         for member, prop in _responses(tree):
             kinds = prop.find(_tag(DAV, "resourcetype"))
             if not member.endswith("/") and (kinds is None or len(kinds) == 0):
-                etags[member] = _text(prop, DAV, "getetag")
+                etags[member] = prop_text(prop, DAV, "getetag")
         return etags
 
     def multiget(self, calendar: str, hrefs: list[str]) -> dict[str, tuple[str, bytes]]:
@@ -216,20 +220,20 @@ class Dav:
         for start in range(0, len(hrefs), MULTIGET_BATCH):
             batch = hrefs[start:start + MULTIGET_BATCH]
             body = _MULTIGET.format(hrefs="".join(
-                f"<d:href>{_xml_text(href)}</d:href>" for href in batch))
+                f"<d:href>{xml_text(href)}</d:href>" for href in batch))
             response = self.request("REPORT", calendar, body, {"Depth": "1"}, ok=(207,))
-            for member, prop, status in _responses_with_status(response.tree):
-                data = _text(prop, CALDAV, "calendar-data", strip=False)
+            for member, prop, status in multistatus(response.tree):
+                data = prop_text(prop, CALDAV, "calendar-data", strip=False)
                 if status == 200 and data:
-                    found[member] = (_text(prop, DAV, "getetag"), data.encode("utf-8"))
+                    found[member] = (prop_text(prop, DAV, "getetag"), data.encode("utf-8"))
         return found
 
 
-def _xml_text(text: str) -> str:
+def xml_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _text(element: Any, namespace: str, name: str, strip: bool = True) -> str:
+def prop_text(element: Any, namespace: str, name: str, strip: bool = True) -> str:
     found = element.find(f".//{_tag(namespace, name)}")
     if found is None or found.text is None:
         return ""
@@ -238,11 +242,11 @@ def _text(element: Any, namespace: str, name: str, strip: bool = True) -> str:
 
 def _responses(tree: Any) -> list[tuple[str, Any]]:
     """(href, merged prop element of the 200 propstats) of each multistatus response."""
-    return [(href, prop) for href, prop, status in _responses_with_status(tree)
+    return [(href, prop) for href, prop, status in multistatus(tree)
             if status == 200]
 
 
-def _responses_with_status(tree: Any) -> list[tuple[str, Any, int]]:
+def multistatus(tree: Any) -> list[tuple[str, Any, int]]:
     """(href, prop, status) per response: status is the response's own (404 for a member
     removed, in sync-collection) or else that of its first successful propstat."""
     from lxml import etree
@@ -259,7 +263,7 @@ def _responses_with_status(tree: Any) -> list[tuple[str, Any, int]]:
         prop = etree.Element(_tag(DAV, "prop"))
         status = _status(own.text) if own is not None and own.text else 0
         for propstat in response.iter(_tag(DAV, "propstat")):
-            code = _status(_text(propstat, DAV, "status"))
+            code = _status(prop_text(propstat, DAV, "status"))
             if code == 200:
                 inner = propstat.find(_tag(DAV, "prop"))
                 for child in inner if inner is not None else ():
