@@ -190,3 +190,40 @@ class IcsServer:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join()
+
+
+class DiscoveryHost:
+    """The account URL of a provider that keeps calendars on another host (iCloud answers
+    on caldav.icloud.com and names pNN-caldav.icloud.com as the calendar home): every
+    PROPFIND gets a principal on this host and a calendar home at `home` (absolute)."""
+
+    def __init__(self, home: str) -> None:
+        self.home = home
+        self.requests: Counter[str] = Counter()  # path -> count
+        self.server: WSGIServer = make_server("127.0.0.1", 0, self._wsgi,
+                                              handler_class=_QuietHandler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _wsgi(self, environ: dict[str, Any], start: Callable[..., Any]) -> Iterable[bytes]:
+        self.requests[environ["PATH_INFO"]] += 1
+        body = ('<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" '
+                'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:response><d:href>'
+                f'{environ["PATH_INFO"]}</d:href><d:propstat><d:prop>'
+                "<d:current-user-principal><d:href>/1234/principal/</d:href>"
+                "</d:current-user-principal><c:calendar-home-set><d:href>"
+                f"{self.home}</d:href></c:calendar-home-set></d:prop>"
+                "<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"
+                "</d:multistatus>").encode()
+        start("207 Multi-Status", [("Content-Type", "application/xml; charset=utf-8"),
+                                   ("Content-Length", str(len(body)))])
+        return [body]
+
+    def __enter__(self) -> DiscoveryHost:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()

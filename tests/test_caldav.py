@@ -25,7 +25,7 @@ from radiosilence.connectors.caldav.dav import Dav
 from radiosilence.connectors.caldav.source import CalDavCalendarSource
 from radiosilence.engine import CycleReport
 from radiosilence.wiring import open_engine
-from tests.caldav_rigs import PASSWORD, USER, Radicale
+from tests.caldav_rigs import PASSWORD, USER, DiscoveryHost, Radicale
 from tests.contract.calendar_source import ics
 
 NOW = datetime.fromisoformat(DEMO_NOW)
@@ -111,6 +111,20 @@ def test_a_deleted_calendar_reports_its_events_removed(account: Radicale) -> Non
     assert later.removed == ["/sam/home/dentist.ics"] and later.items == []
 
 
+def test_calendars_on_another_host_than_the_account_url_are_read_there(
+        account: Radicale) -> None:
+    with DiscoveryHost(home=account.url + USER + "/") as front:
+        source = CalDavCalendarSource(Dav(front.url, USER, PASSWORD))
+        first = source.changes(None)
+        assert len(first.items) == 121
+        assert dict(front.requests) == {"/": 1, "/1234/principal/": 1}
+        account.put("home", "dentist.ics", ics("dentist@example.com", "Dentist at ten"))
+        # A restart: the home comes from the cursor, the account URL is not asked again.
+        later = CalDavCalendarSource(Dav(front.url, USER, PASSWORD)).changes(first.cursor)
+        assert [item.ref for item in later.items] == ["/sam/home/dentist.ics"]
+        assert sum(front.requests.values()) == 2
+
+
 def test_a_forgotten_sync_token_falls_back_to_comparing_etags(account: Radicale) -> None:
     source = _source(account)
     first = source.changes(None)
@@ -129,6 +143,19 @@ def test_a_wrong_password_is_one_line_with_the_remedy(radicale: Radicale) -> Non
     assert isinstance(caught.value, AuthNeeded) and code == EXIT_AUTH
     assert "401" in message and "[caldav] username" in message and "app password" in message
     assert "wrong-secret" not in message and "\n" not in message
+
+
+def test_even_at_debug_the_log_holds_neither_password_nor_event_text(
+        account: Radicale, caplog: pytest.LogCaptureFixture) -> None:
+    account.put("home", "secret.ics", ics("s@example.com", "Final round at Brightloom"))
+    with caplog.at_level(logging.DEBUG):
+        source = _source(account)
+        source.changes(source.changes(None).cursor)
+        with pytest.raises(Refused):
+            _source(account, password="wrong-secret").changes(None)
+    assert caplog.records  # something was logged, at DEBUG, by someone
+    for secret in (PASSWORD, "wrong-secret", "Brightloom"):
+        assert secret not in caplog.text
 
 
 def test_a_server_that_is_not_there_is_unavailable() -> None:

@@ -18,6 +18,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 from radiosilence.connectors.base import NotFound, RateLimited, Refused, Unavailable
 
 log = logging.getLogger(__name__)
+# At DEBUG the library logs every request and response whole: the events' text, which our
+# logs never hold. Its warnings still come through.
+logging.getLogger("caldav").setLevel(logging.WARNING)
 
 DAV = "DAV:"
 CALDAV = "urn:ietf:params:xml:ns:caldav"
@@ -94,6 +97,9 @@ class Dav:
     def __init__(self, url: str, username: str, password: str, label: str = "caldav",
                  client: Any = None) -> None:
         self.url = url
+        # Hrefs are resolved against the calendar home once it is known: iCloud answers on
+        # caldav.icloud.com but keeps the calendars on another host (pNN-caldav.icloud.com).
+        self.base = url
         self.label = label
         self.requests = 0  # made by this instance, for the tests and the logs
         if client is None:
@@ -108,7 +114,12 @@ class Dav:
         self.client = client
 
     def absolute(self, href: str) -> str:
-        return urljoin(self.url, href)
+        return urljoin(self.base, href)
+
+    def use_home(self, home: str) -> str:
+        """Resolve hrefs against `home` (an absolute URL) from now on; return it."""
+        self.base = home
+        return home
 
     def request(self, method: str, href: str, body: str = "",
                 headers: Mapping[str, str] | None = None, ok: Iterable[int] = (200, 207)) -> Any:
@@ -155,7 +166,8 @@ class Dav:
         """The calendar home set's href, found from the configured URL (RFC 4791 6.2.1,
         RFC 5397): current-user-principal, then its calendar-home-set. Two PROPFINDs."""
         principal = self._href_prop(self.url, DAV, "current-user-principal") or self.url
-        return self._href_prop(principal, CALDAV, "calendar-home-set") or principal
+        return self.use_home(self._href_prop(principal, CALDAV, "calendar-home-set")
+                             or principal)
 
     def _href_prop(self, href: str, namespace: str, name: str) -> str:
         body = (f'<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="{DAV}" '
@@ -166,7 +178,7 @@ class Dav:
         for found in tree.iter(_tag(namespace, name)):
             inner = found.find(_tag(DAV, "href"))
             if inner is not None and inner.text:
-                return self.absolute(inner.text.strip())
+                return urljoin(self.absolute(href), inner.text.strip())
         return ""
 
     def collections(self, home: str) -> list[CollectionInfo]:

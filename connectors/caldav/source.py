@@ -74,7 +74,7 @@ class CalDavCalendarSource(CalendarSource):
 
     def _find_home(self, remembered: str) -> str:
         if not self._home:
-            self._home = remembered or self.dav.home()
+            self._home = self.dav.use_home(remembered) if remembered else self.dav.home()
         return self._home
 
     def _collections(self, home: str) -> list[CollectionInfo]:
