@@ -52,6 +52,7 @@ class Radicale:
         self.app = radicale.Application(conf)
         self.requests: Counter[str] = Counter()  # method -> count
         self.down = False
+        self.throttled = False  # 429 with Retry-After to everything
         self.refused: set[str] = set()  # methods answered 403, as a server with fixed calendars
         self.server: WSGIServer = make_server("127.0.0.1", 0, self._wsgi,
                                               handler_class=_QuietHandler)
@@ -62,6 +63,9 @@ class Radicale:
         self.requests[environ["REQUEST_METHOD"]] += 1
         if self.down:
             start("503 Service Unavailable", [("Content-Length", "0")])
+            return [b""]
+        if self.throttled:
+            start("429 Too Many Requests", [("Retry-After", "7"), ("Content-Length", "0")])
             return [b""]
         if environ["REQUEST_METHOD"] in self.refused:
             start("403 Forbidden", [("Content-Length", "0")])

@@ -20,7 +20,7 @@ import pytest
 from radiosilence.cli.demo import DEMO_NOW, prepare
 from radiosilence.cli.errors import EXIT_AUTH, explain
 from radiosilence.config.settings import ConfigError, load_settings
-from radiosilence.connectors.base import AuthNeeded, Refused, Unavailable
+from radiosilence.connectors.base import AuthNeeded, RateLimited, Refused, Unavailable
 from radiosilence.connectors.caldav.dav import Dav
 from radiosilence.connectors.caldav.source import CalDavCalendarSource
 from radiosilence.engine import CycleReport
@@ -158,6 +158,20 @@ def test_even_at_debug_the_log_holds_neither_password_nor_event_text(
         assert secret not in caplog.text
 
 
+def test_a_server_asking_to_slow_down_is_rate_limited_with_its_delay(
+        account: Radicale) -> None:
+    source = _source(account)
+    cursor = source.changes(None).cursor
+    account.throttled = True
+    account.requests.clear()
+    with pytest.raises(RateLimited) as caught:
+        source.changes(cursor)
+    assert caught.value.retry_after == 7
+    assert dict(account.requests) == {"PROPFIND": 1}  # no sleeping and retrying in a cycle
+    account.throttled = False
+    assert source.changes(cursor).items == []
+
+
 def test_a_server_that_is_not_there_is_unavailable() -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
@@ -213,7 +227,7 @@ def _upload(calendar: Path, server: Radicale) -> None:
         server.put("personal", quote(path.name), path.read_bytes())
 
 
-def _drafts(root: Path) -> list[tuple[str, str, str, str]]:
+def drafts_in(root: Path) -> list[tuple[str, str, str, str]]:
     """(key, To, Subject, body) of every draft the cycle wrote into the Maildir."""
     found = []
     for path in sorted((root / "mail" / ".Drafts" / "cur").iterdir()):
@@ -224,7 +238,7 @@ def _drafts(root: Path) -> list[tuple[str, str, str, str]]:
     return sorted(found)
 
 
-def _cycle(config: Path) -> CycleReport:
+def demo_cycle(config: Path) -> CycleReport:
     engine = open_engine(load_settings(config))
     try:
         return engine.cycle(NOW)
@@ -232,7 +246,7 @@ def _cycle(config: Path) -> CycleReport:
         engine.store.close()
 
 
-def _plan_summary(report: CycleReport) -> dict[str, tuple[str, tuple[str, ...]]]:
+def plan_summary(report: CycleReport) -> dict[str, tuple[str, tuple[str, ...]]]:
     return {p.interview.id: (str(p.state), tuple(sorted(f.key for f in p.followups)))
             for p in report.plans}
 
@@ -240,17 +254,17 @@ def _plan_summary(report: CycleReport) -> dict[str, tuple[str, tuple[str, ...]]]
 def test_the_demo_story_through_caldav_gives_the_same_plan_and_drafts(
         radicale: Radicale, tmp_path: Path) -> None:
     local, remote = tmp_path / "local", tmp_path / "remote"
-    reference = _cycle(prepare(local))
+    reference = demo_cycle(prepare(local))
     config = prepare(remote)
     _upload(remote / "calendar" / "personal", radicale)
     shutil.rmtree(remote / "calendar")  # nothing may come from the vdir any more
     _config(remote, radicale)
-    report = _cycle(config)
-    assert report.plans and _plan_summary(report) == _plan_summary(reference)
+    report = demo_cycle(config)
+    assert report.plans and plan_summary(report) == plan_summary(reference)
     assert sorted(report.outcome.created) == sorted(reference.outcome.created)
-    assert _drafts(remote) == _drafts(local) and len(_drafts(local)) == 5
+    assert drafts_in(remote) == drafts_in(local) and len(drafts_in(local)) == 5
     # The next cycle reads nothing new and changes nothing.
     radicale.requests.clear()
-    again = _cycle(config)
+    again = demo_cycle(config)
     assert again.outcome.created == [] and again.outcome.changes == 0
     assert dict(radicale.requests) == {"PROPFIND": 1}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import shutil
 import socket
 from collections import Counter
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 import icalendar
 import pytest
 
+from radiosilence.cli.demo import prepare
 from radiosilence.cli.errors import explain
 from radiosilence.config.settings import ConfigError, load_settings
 from radiosilence.connectors.base import Refused, Unavailable
@@ -24,6 +26,7 @@ from radiosilence.connectors.ics_link import IcsLinkCalendarSource, link_url, sp
 from radiosilence.parse.calendar import ParseError, parse_calendar
 from radiosilence.wiring import open_engine
 from tests.caldav_rigs import IcsServer
+from tests.test_caldav import demo_cycle, drafts_in, plan_summary
 
 ZONE = (b"BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\n"
         b"TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n")
@@ -204,3 +207,41 @@ def test_real_world_calendars_come_through_the_link_without_losing_an_event() ->
                 with_events += bool(whole)
             assert len({item.ref for item in changes.items}) == len(changes.items)
     assert read > 60 and with_events > 30, (read, with_events)
+
+
+# --- the demo story through a calendar link ---------------------------------------------
+
+
+def _one_feed(folder: Path) -> bytes:
+    """The vdir's events as one published calendar, as Google serves a secret address."""
+    feed = icalendar.Calendar()
+    feed.add("VERSION", "2.0")
+    feed.add("PRODID", "-//test//published//EN")
+    zones: dict[str, object] = {}
+    for path in sorted(folder.glob("*.ics")):
+        for calendar in icalendar.Calendar.from_ical(path.read_bytes(), multiple=True):
+            for zone in calendar.walk("VTIMEZONE"):
+                zones.setdefault(str(zone["TZID"]), zone)
+            for event in calendar.walk("VEVENT"):
+                feed.add_component(event)
+    for zone in zones.values():
+        feed.subcomponents.insert(0, zone)
+    return bytes(feed.to_ical())
+
+
+def test_the_demo_story_through_a_calendar_link_gives_the_same_plan_and_drafts(
+        tmp_path: Path) -> None:
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    reference = demo_cycle(prepare(local))
+    config = prepare(remote)
+    with IcsServer() as link:
+        link.publish(_one_feed(remote / "calendar" / "personal"))
+        shutil.rmtree(remote / "calendar")
+        with config.open("a", encoding="utf-8") as out:
+            out.write(f'\n[sources]\ncalendar = "ics-url"\n[ics_url]\nurl = "{link.url}"\n')
+        report = demo_cycle(config)
+        assert report.plans and plan_summary(report) == plan_summary(reference)
+        assert drafts_in(remote) == drafts_in(local) and len(drafts_in(local)) == 5
+        again = demo_cycle(config)
+        assert again.outcome.created == [] and again.outcome.changes == 0
+        assert link.served == Counter({200: 1, 304: 1})
