@@ -21,7 +21,7 @@ from radiosilence.cli.demo import DEMO_NOW, prepare
 from radiosilence.cli.errors import EXIT_AUTH, explain
 from radiosilence.config.settings import ConfigError, load_settings
 from radiosilence.connectors.base import AuthNeeded, RateLimited, Refused, Unavailable
-from radiosilence.connectors.caldav.dav import Dav
+from radiosilence.connectors.caldav.dav import CollectionInfo, Dav, Listing
 from radiosilence.connectors.caldav.source import CalDavCalendarSource
 from radiosilence.engine import CycleReport
 from radiosilence.wiring import open_engine
@@ -268,3 +268,60 @@ def test_the_demo_story_through_caldav_gives_the_same_plan_and_drafts(
     again = demo_cycle(config)
     assert again.outcome.created == [] and again.outcome.changes == 0
     assert dict(radicale.requests) == {"PROPFIND": 1}
+
+
+# --- what a real server rarely does: a scripted one ------------------------------------
+
+
+class ScriptedDav(Dav):
+    """A server whose answers the test sets: one calendar, a sync-token, what a multiget
+    delivers. Only the source's reading of the answers is under test here."""
+
+    def __init__(self) -> None:
+        super().__init__("https://dav.example.com/", "u", "p", client=object())
+        self.token = "t1"
+        self.listings: list[Listing] = []
+        self.delivered: dict[str, tuple[str, bytes]] = {}
+
+    def home(self) -> str:
+        return self.use_home("https://dav.example.com/home/")
+
+    def collections(self, home: str) -> list[CollectionInfo]:
+        return [CollectionInfo("/home/cal/", "Cal", True, "", self.token, ("VEVENT",))]
+
+    def sync(self, href: str, token: str) -> Listing:
+        return self.listings.pop(0)
+
+    def multiget(self, calendar: str, hrefs: list[str]) -> dict[str, tuple[str, bytes]]:
+        return {h: self.delivered[h] for h in hrefs if h in self.delivered}
+
+
+def test_an_object_listed_but_not_delivered_is_asked_for_again() -> None:
+    dav = ScriptedDav()
+    a, b = ics("a@example.com", "A"), ics("b@example.com", "B")
+    dav.listings = [Listing(etags={"/home/cal/a.ics": "1", "/home/cal/b.ics": "1"},
+                            token="t1", complete=True)]
+    dav.delivered = {"/home/cal/a.ics": ("1", a)}  # b went missing in the reply
+    source = CalDavCalendarSource(dav)
+    first = source.changes(None)
+    assert [item.ref for item in first.items] == ["/home/cal/a.ics"]
+    # The next cycle lists the calendar again although its token did not move...
+    dav.listings = [Listing(etags={"/home/cal/a.ics": "1", "/home/cal/b.ics": "1"},
+                            token="t1", complete=True)]
+    dav.delivered["/home/cal/b.ics"] = ("1", b)
+    second = source.changes(first.cursor)
+    assert [item.ref for item in second.items] == ["/home/cal/b.ics"]  # ...and only b
+    assert source.changes(second.cursor).items == []  # settled: nothing listed any more
+
+
+def test_a_truncated_sync_reports_nothing_removed_that_it_did_not_see() -> None:
+    dav = ScriptedDav()
+    dav.listings = [Listing(etags={f"/home/cal/{n}.ics": "1" for n in "ab"}, token="t1")]
+    dav.delivered = {f"/home/cal/{n}.ics": ("1", ics(f"{n}@x", n)) for n in "ab"}
+    source = CalDavCalendarSource(dav)
+    cursor = source.changes(None).cursor
+    dav.token = "t3"  # the server starts over from nothing and truncates its answer
+    dav.listings = [Listing(etags={"/home/cal/a.ics": "2"}, token="t2", complete=False)]
+    dav.delivered["/home/cal/a.ics"] = ("2", ics("a@x", "a2"))
+    later = source.changes(cursor)
+    assert [item.ref for item in later.items] == ["/home/cal/a.ics"] and later.removed == []

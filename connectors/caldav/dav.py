@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from radiosilence.connectors.base import NotFound, RateLimited, Refused, Unavailable
 
@@ -27,7 +27,8 @@ CALDAV = "urn:ietf:params:xml:ns:caldav"
 CS = "http://calendarserver.org/ns/"
 TIMEOUT_SECONDS = 60
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
-MULTIGET_BATCH = 100  # hrefs per calendar-multiget, so one reply never gets huge
+MULTIGET_BATCH = 100
+_HREF_SAFE = "/:@!$&'()*+,;=~"  # hrefs per calendar-multiget, so one reply never gets huge
 
 _PROPFIND_HOME = f"""<?xml version="1.0" encoding="utf-8"?>
 <d:propfind xmlns:d="{DAV}" xmlns:c="{CALDAV}" xmlns:cs="{CS}"><d:prop>
@@ -81,6 +82,7 @@ class Listing:
     etags: dict[str, str] = field(default_factory=dict)
     gone: list[str] = field(default_factory=list)
     token: str = ""
+    complete: bool = True  # every member is in `etags` (not only those changed since)
 
 
 class Forbidden(Refused):
@@ -140,7 +142,7 @@ class Dav:
         except error.DAVError as problem:
             raise Unavailable(f"{self.label}: {type(problem).__name__} from the server") \
                 from None
-        except Exception as problem:  # niquests: connection refused, TLS, timeout, DNS
+        except OSError as problem:  # niquests' errors are OSErrors: refused, TLS, timeout
             raise Unavailable(f"{self.label}: cannot reach the server "
                               f"({type(problem).__name__})") from None
         status = int(response.status)
@@ -206,9 +208,11 @@ class Dav:
         the ones removed. Raises SyncTokenRefused when the server forgot the token."""
         body = _SYNC.format(token=xml_text(token))
         response = self.request("REPORT", href, body, {"Depth": "0"}, ok=(207,))
-        listing = Listing()
+        listing = Listing(complete=not token)
         for member, prop, status in multistatus(response.tree):
-            if status == 404:
+            if status == 507:  # RFC 6578 3.6: truncated; the token given covers this part
+                listing.complete = False
+            elif status == 404:
                 listing.gone.append(member)
             elif not member.endswith("/"):
                 listing.etags[member] = prop_text(prop, DAV, "getetag")
@@ -270,7 +274,8 @@ def multistatus(tree: Any) -> list[tuple[str, Any, int]]:
         href_el = response.find(_tag(DAV, "href"))
         if href_el is None or not href_el.text:
             continue
-        href = urlsplit(href_el.text.strip()).path
+        # One spelling per href ("%40" or "@"), whichever the server used in this reply.
+        href = quote(unquote(urlsplit(href_el.text.strip()).path), safe=_HREF_SAFE)
         own = response.find(_tag(DAV, "status"))
         prop = etree.Element(_tag(DAV, "prop"))
         status = _status(own.text) if own is not None and own.text else 0

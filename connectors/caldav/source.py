@@ -110,18 +110,26 @@ class CalDavCalendarSource(CalendarSource):
                 removed.append(href)
         wanted = sorted(h for h, tag in listing.etags.items() if not tag or etags.get(h) != tag)
         fetched = self.dav.multiget(info.href, wanted) if wanted else {}
+        missing = [href for href in wanted if href not in fetched]
         for href in wanted:
             if href not in fetched:
-                continue  # deleted between the listing and the fetch: gone next time
+                continue
             etag, data = fetched[href]
             etags[href] = etag or listing.etags[href]
             if b"BEGIN:VEVENT" in data.upper():
                 items.append(RawItem(ref=href, folder="", data=data))
-        if not listing.token:  # a full listing: whatever it lacks was deleted
+        if listing.complete:  # whatever it lacks was deleted
             for href in sorted(set(etags) - set(listing.etags)):
                 etags.pop(href)
                 removed.append(href)
         token = listing.token or info.sync_token
+        if missing:
+            # Listed but not delivered (deleted meanwhile, or a server hiccup): keep the old
+            # markers, so that the next cycle lists this calendar again and settles it.
+            log.info("calendar %r: %d listed objects did not come; reading them next time",
+                     info.name, len(missing))
+            old = previous or {}
+            return {"ctag": old.get("ctag", ""), "token": old.get("token", ""), "etags": etags}
         return {"ctag": info.ctag, "token": token, "etags": etags}
 
     def _listing(self, info: CollectionInfo, previous: dict[str, Any] | None) -> Listing:
