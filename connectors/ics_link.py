@@ -5,7 +5,8 @@ calendars serve the whole calendar as one file. Each cycle asks for it with If-N
 If-Modified-Since; 304 means nothing changed and nothing is parsed. A new file is split into
 one item per UID (every VEVENT of that UID, overrides with RECURRENCE-ID included, with the
 calendar's own properties and the VTIMEZONEs those events name), so refs are stable per
-event and an event missing from the next file is reported removed.
+event and an event missing from the next file is reported removed. Floating times in a
+calendar that names its zone in X-WR-TIMEZONE (Google, Apple) are anchored in that zone.
 
 The link is a password (whoever has it reads the calendar): it never appears in a log line
 or an error message, which call it "the calendar link".
@@ -23,8 +24,10 @@ import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from radiosilence.connectors.base import (
     CalendarSource,
@@ -182,6 +185,10 @@ def split_calendar(body: bytes) -> dict[str, bytes]:
 def _one_object(calendar: Any, events: list[Any], zones: dict[str, Any]) -> bytes:
     from icalendar import Calendar
 
+    zone = _calendar_zone(calendar)
+    if zone is not None:
+        for event in events:
+            _anchor_floating(event, zone)
     single = Calendar()
     for name, value in calendar.property_items(recursive=False, sorted=False)[1:-1]:
         single.add(name, value, encode=False)
@@ -192,6 +199,26 @@ def _one_object(calendar: Any, events: list[Any], zones: dict[str, Any]) -> byte
     for event in events:
         single.add_component(event)
     return bytes(single.to_ical())
+
+
+def _calendar_zone(calendar: Any) -> ZoneInfo | None:
+    """The calendar-wide zone Google and Apple name in X-WR-TIMEZONE, when it is a real one."""
+    name = str(calendar.get("X-WR-TIMEZONE", "")).strip()
+    try:
+        return ZoneInfo(name) if name else None
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+
+
+def _anchor_floating(event: Any, zone: ZoneInfo) -> None:
+    """Times without a zone in a calendar that names one are in that zone (what Google's
+    and Apple's own apps do with X-WR-TIMEZONE), not in whatever zone reads them."""
+    for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
+        value = event.get(name)
+        moment = getattr(value, "dt", None)
+        if isinstance(moment, datetime) and moment.tzinfo is None:
+            event.pop(name)
+            event.add(name, moment.replace(tzinfo=zone))
 
 
 def _digest(data: bytes) -> str:

@@ -83,6 +83,22 @@ def test_each_item_keeps_the_time_zone_its_event_names(link: IcsServer) -> None:
     assert event.start.isoformat() == "2024-05-07T12:00:00+00:00"  # 14:00 in Berlin, summer
 
 
+def test_floating_times_are_read_in_the_zone_the_calendar_names() -> None:
+    floating = _event("f@example.com", "Call", extra="DTSTART:20240507T090000\r\n"
+                      "DTEND:20240507T093000\r\n")
+    fixed = _event("u@example.com", "Lunch", extra=UTC_START)
+    feed = _feed(floating, fixed, zones=b"").replace(b"Europe/Berlin", b"America/New_York")
+    split = split_calendar(feed)
+    event = parse_calendar(split["f@example.com"], source="calendar", source_ref="f",
+                           default_tz=UTC)[0]
+    assert (event.start.hour, event.end.hour, event.end.minute) == (13, 13, 30)  # EDT
+    assert parse_calendar(split["u@example.com"], source="calendar", source_ref="u",
+                          default_tz=UTC)[0].start.hour == 9  # a time in UTC stays as it is
+    nameless = split_calendar(feed.replace(b"America/New_York", b"Mars/Olympus"))
+    assert parse_calendar(nameless["f@example.com"], source="calendar", source_ref="f",
+                          default_tz=UTC)[0].start.hour == 9  # no real zone: floating
+
+
 def test_a_series_and_its_moved_occurrence_are_one_item() -> None:
     series = _event("s@example.com", "Weekly sync", extra=UTC_START + "RRULE:FREQ=WEEKLY\r\n")
     moved = _event("s@example.com", "Weekly sync (moved)", extra=(
