@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import threading
 import urllib.request
 from collections import Counter
@@ -53,6 +54,7 @@ class Radicale:
         self.requests: Counter[str] = Counter()  # method -> count
         self.down = False
         self.throttled = False  # 429 with Retry-After to everything
+        self.sync_collection = True  # False: hide RFC 6578, as a ctag-only server would
         self.refused: set[str] = set()  # methods answered 403, as a server with fixed calendars
         self.server: WSGIServer = make_server("127.0.0.1", 0, self._wsgi,
                                               handler_class=_QuietHandler)
@@ -70,7 +72,20 @@ class Radicale:
         if environ["REQUEST_METHOD"] in self.refused:
             start("403 Forbidden", [("Content-Length", "0")])
             return [b""]
+        if not self.sync_collection:
+            self._hide_sync_collection(environ)
         return self.app(environ, start)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _hide_sync_collection(environ: dict[str, Any]) -> None:
+        """Ask Radicale for no sync-token, and make sync-collection an unknown report."""
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(size) if size else b""
+        body = body.replace(b"<d:sync-token/>", b"")
+        if environ["REQUEST_METHOD"] == "REPORT":
+            body = body.replace(b"sync-collection", b"no-such-report")
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
 
     def __enter__(self) -> Radicale:
         self.thread.start()

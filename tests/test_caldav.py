@@ -89,6 +89,25 @@ def test_a_change_reads_only_the_calendar_and_the_object_that_changed(
     assert dict(account.requests) == {"PROPFIND": 1, "REPORT": 2}
 
 
+def test_without_sync_collection_an_idle_cycle_is_still_one_request(
+        account: Radicale) -> None:
+    account.sync_collection = False
+    source = _source(account)
+    first = source.changes(None)
+    assert len(first.items) == 121 and '"token": ""' in first.cursor
+    account.requests.clear()
+    assert source.changes(first.cursor).items == []
+    assert dict(account.requests) == {"PROPFIND": 1}
+    account.delete("work", "e5.ics")
+    account.put("home", "dentist.ics", ics("dentist@example.com", "Dentist at ten"))
+    account.requests.clear()
+    later = source.changes(first.cursor)
+    assert [i.ref for i in later.items] == ["/sam/home/dentist.ics"]
+    assert later.removed == ["/sam/work/e5.ics"]
+    # The list, then per changed calendar its etags and one multiget where something changed.
+    assert dict(account.requests) == {"PROPFIND": 3, "REPORT": 1}
+
+
 def test_calendars_are_chosen_by_display_name_and_tasks_are_left_out(
         account: Radicale, caplog: pytest.LogCaptureFixture) -> None:
     everything = _source(account).changes(None)

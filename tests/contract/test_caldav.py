@@ -58,6 +58,15 @@ class TestCalDavCalendarSource(CalendarSourceContract):
         return RadicaleCalendar(radicale)
 
 
+class TestCalDavWithoutSyncCollection(CalendarSourceContract):
+    """A server with ctags and etags only (no RFC 6578): changes found by comparing etags."""
+
+    @pytest.fixture
+    def backend(self, radicale: Radicale) -> RadicaleCalendar:
+        radicale.sync_collection = False
+        return RadicaleCalendar(radicale)
+
+
 class LinkedCalendar(CalendarSourceBackend):
     """A calendar published whole at a secret link; every change publishes a new file."""
 
