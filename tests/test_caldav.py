@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import shutil
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -211,7 +213,8 @@ def _config(root: Path, server: Radicale, extra: str = "", url: str = "") -> Pat
     secret.chmod(0o600)
     config = root / "config.toml"
     if not config.exists():
-        config.write_text('[user]\naddresses = ["sam@example.net"]\n', encoding="utf-8")
+        config.write_text('[user]\naddresses = ["sam@example.net"]\n[paths]\n'
+                          'state_dir = "state"\n[maildir]\npath = "mail"\n', encoding="utf-8")
     with config.open("a", encoding="utf-8") as out:
         out.write(f'\n[sources]\ncalendar = "caldav"\n[caldav]\nurl = "{url or server.url}"\n'
                   f'username = "{USER}"\npassword_file = "{secret}"\n{extra}')
@@ -235,6 +238,19 @@ def test_a_server_address_in_the_clear_or_empty_is_a_config_error(
     config = _config(tmp_path, radicale, url=url or " ")
     with pytest.raises(ConfigError, match=r"caldav\.url: "):
         open_engine(load_settings(config))
+
+
+def test_scan_with_a_refused_password_stops_with_one_line_and_exit_3(
+        radicale: Radicale, tmp_path: Path) -> None:
+    config = _config(tmp_path, radicale)
+    (tmp_path / "caldav-password").write_text("revoked-app-password\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "radiosilence", "--config", str(config), "scan", "--now",
+         DEMO_NOW], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == EXIT_AUTH, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "refused the username or password (401)" in lines[0]
+    assert "revoked-app-password" not in done.stderr + done.stdout
 
 
 # --- the demo story through CalDAV -----------------------------------------------------

@@ -170,7 +170,8 @@ def test_links_webcal_becomes_https_and_the_clear_is_refused() -> None:
 
 def test_wiring_reads_the_link_and_never_quotes_it_in_a_config_error(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
-    base = '[user]\naddresses = ["sam@example.net"]\n[sources]\ncalendar = "ics-url"\n'
+    base = ('[user]\naddresses = ["sam@example.net"]\n[paths]\nstate_dir = "state"\n'
+            '[sources]\ncalendar = "ics-url"\n')
     config.write_text(base + '[ics_url]\nurl = "webcal://example.com/s3cr3t.ics"\n', "utf-8")
     engine = open_engine(load_settings(config))
     try:
