@@ -48,6 +48,12 @@ def test_the_calendar_is_created_once_and_found_again_by_name(radicale: Radicale
     assert radicale.requests["MKCALENDAR"] == 1
 
 
+def test_a_task_list_of_that_name_is_not_taken_for_the_calendar(radicale: Radicale) -> None:
+    radicale.make_calendar("tasks", "Reminders", components=("VTODO",))
+    href = _writer(radicale, "Reminders").calendar()
+    assert href == "/sam/reminders/" and radicale.requests["MKCALENDAR"] == 2
+
+
 def test_a_server_that_will_not_create_it_says_what_to_create(radicale: Radicale) -> None:
     radicale.http("PROPFIND", radicale.url + USER + "/")
     radicale.refused.add("MKCALENDAR")

@@ -76,7 +76,11 @@ class CalDavEventWriter:
             return self._href
         home = self.dav.home()
         for info in self.dav.collections(home):
-            if info.is_calendar and info.name.casefold() == self.name.casefold():
+            # A task list of the same name is no home for events (iCloud calls its own
+            # task list "Reminders").
+            holds_events = not info.components or "VEVENT" in info.components
+            if info.is_calendar and holds_events and \
+                    info.name.casefold() == self.name.casefold():
                 self._href = info.href
                 return self._href
         home_path = urlsplit(self.dav.absolute(home)).path.rstrip("/")
