@@ -150,7 +150,7 @@ class Dav:
             return response
         if status in (404, 410):
             raise NotFound(f"{self.label}: {method} {urlsplit(href).path}: {status}")
-        if status == 403 and b"sync-token" in (response._raw_body or b""):
+        if status == 403 and b"sync-token" in body_of(response):
             raise SyncTokenRefused()
         if status in (401, 403):
             raise self._auth_error(status)
@@ -243,6 +243,11 @@ class Dav:
                 if status == 200 and data:
                     found[member] = (prop_text(prop, DAV, "getetag"), data.encode("utf-8"))
         return found
+
+
+def body_of(response: Any) -> bytes:
+    """The bytes a DAVResponse carried (caldav 3.x keeps them as `_raw_body`)."""
+    return bytes(getattr(response, "_raw_body", b"") or b"")
 
 
 def xml_text(text: str) -> str:

@@ -27,6 +27,7 @@ from radiosilence.connectors.caldav.dav import (
     DAV,
     Dav,
     Forbidden,
+    body_of,
     multistatus,
     prop_text,
     xml_text,
@@ -165,7 +166,7 @@ class CalDavEventWriter:
             response = self.dav.request("GET", href, ok=(200,))
         except NotFound:
             return None
-        data = bytes(response._raw_body or b"")
+        data = body_of(response)
         uid, key = _uid_and_key(data)
         return OwnedEvent(uid, key, href, str(response.headers.get("ETag", "")), data)
 
