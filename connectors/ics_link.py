@@ -80,7 +80,6 @@ class IcsLinkCalendarSource(CalendarSource):
         self._url = link_url(url)
         self.timeout = timeout
         self._fetch = fetch
-        self.requests = 0
 
     def __repr__(self) -> str:  # never the link itself
         return "IcsLinkCalendarSource(<the calendar link>)"
@@ -110,7 +109,6 @@ class IcsLinkCalendarSource(CalendarSource):
         if before.get("modified"):
             headers["If-Modified-Since"] = before["modified"]
         request = urllib.request.Request(self._url, headers=headers)
-        self.requests += 1
         try:
             with self._fetch(request, self.timeout) as response:
                 body = response.read(MAX_BYTES + 1)

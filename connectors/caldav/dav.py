@@ -103,7 +103,7 @@ class Dav:
         # caldav.icloud.com but keeps the calendars on another host (pNN-caldav.icloud.com).
         self.base = url
         self.label = label
-        self.requests = 0  # made by this instance, for the tests and the logs
+        self.requests = 0  # made by this instance, for the debug log of each cycle
         if client is None:
             from caldav.davclient import DAVClient
 

@@ -49,6 +49,7 @@ class CalDavCalendarSource(CalendarSource):
         of those deleted since. Raises CursorExpired for a cursor not written here;
         AuthNeeded, RateLimited or Unavailable when the server cannot be read."""
         before = _load_cursor(cursor)
+        started = self.dav.requests
         home = self._find_home(before.get("home", ""))
         chosen = self._choose(self._collections(home))
         old: dict[str, Any] = before.get("calendars", {})
@@ -69,6 +70,8 @@ class CalDavCalendarSource(CalendarSource):
             if href not in state:  # deleted, or no longer among the chosen calendars
                 removed.extend(sorted(previous.get("etags", {})))
         out = {"v": CURSOR_VERSION, "home": home, "calendars": state}
+        log.debug("caldav: %d calendars, %d changed objects, %d removed, %d requests",
+                  len(chosen), len(items), len(removed), self.dav.requests - started)
         return Changes(items=items, removed=removed, cursor=json.dumps(out, sort_keys=True),
                        skipped=skipped)
 
