@@ -136,7 +136,8 @@ class RemindersSettings:
 @dataclass(frozen=True)
 class SourcesSettings:
     mail: str = _option(choice("maildir", "gmail"), "maildir", "Where mail is read from.")
-    calendar: str = _option(choice("vdir", "google"), "vdir", "Where events are read from.")
+    calendar: str = _option(choice("vdir", "google", "caldav", "ics-url"), "vdir", (
+        "Where events are read from."))
     max_message_mb: int = _option(integer(1), 25, "Messages larger than this are skipped.")
 
 
@@ -187,6 +188,26 @@ class GoogleSettings:
 
 
 @dataclass(frozen=True)
+class CalDavSettings:
+    url: str = _option(STRING, "", (
+        "The CalDAV server's address, e.g. https://caldav.fastmail.com/dav/ (http only for "
+        "a server on this machine)."))
+    username: str = _option(STRING, "", "The account's user name (often the email address).")
+    password_command: str = _option(STRING, "", (
+        "A command whose first output line is the password, e.g. \"pass show caldav\"."))
+    password_file: Path | None = _option(path(optional=True), "", (
+        "A file only you can read (0600) whose first line is the password."))
+    calendars: tuple[str, ...] = _option(STRINGS, [], (
+        "Calendars to read, by the name the calendar app shows; empty reads them all."))
+
+
+@dataclass(frozen=True)
+class IcsUrlSettings:
+    url: str = _option(STRING, "", (
+        "The calendar's secret link (https:// or webcal://); it is a password: never logged."))
+
+
+@dataclass(frozen=True)
 class ServiceSettings:
     interval_minutes: float = _option(number(0.01), 5, (
         "How often `radiosilence run` reads new mail and events, plans and writes."))
@@ -214,6 +235,8 @@ class Settings:
     maildir: MaildirSettings
     vdir: VdirSettings
     google: GoogleSettings
+    caldav: CalDavSettings
+    ics_url: IcsUrlSettings
     paths: PathsSettings
     service: ServiceSettings
     logging: LoggingSettings

@@ -79,6 +79,11 @@ class Unavailable(ConnectorError):
     """The source cannot be reached right now; try again later."""
 
 
+class Refused(AuthNeeded):
+    """The server refused the password or the link the config names (no `radiosilence auth`
+    can fix it); the message is one line that says what to change."""
+
+
 class MailSource(ABC):
     """Messages of a mailbox, incrementally."""
 

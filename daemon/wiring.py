@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from radiosilence.config.options import WEEKDAYS
+from radiosilence.config.secrets import PasswordSource
 from radiosilence.config.settings import ConfigError, Settings, default_config_path
 from radiosilence.connectors.base import CalendarSource, DraftSink, MailSource
 from radiosilence.engine import CycleTime, Engine, EngineOptions
@@ -140,9 +141,40 @@ def _calendar_source(settings: Settings, google: _Google | None,
             google.service("calendar", "v3"), google.caller, settings.google.calendars,
             settings.policy.recruiting_window_days, clock,
         )
+    if settings.sources.calendar == "caldav":
+        return _caldav_source(settings)
+    if settings.sources.calendar == "ics-url":
+        return _ics_link_source(settings)
     from radiosilence.connectors.local.vdir import VdirCalendarSource
 
     return VdirCalendarSource(settings.vdir.path)
+
+
+def _caldav_source(settings: Settings) -> CalendarSource:
+    from radiosilence.connectors.caldav.dav import Dav, server_url
+    from radiosilence.connectors.caldav.source import CalDavCalendarSource
+
+    caldav = settings.caldav
+    url = _checked(lambda: server_url(caldav.url), "caldav.url", settings)
+    password = PasswordSource("caldav", caldav.password_command, caldav.password_file).read()
+    return CalDavCalendarSource(Dav(url, caldav.username, password), caldav.calendars)
+
+
+def _ics_link_source(settings: Settings) -> CalendarSource:
+    from radiosilence.connectors.ics_link import IcsLinkCalendarSource, link_url
+
+    url = _checked(lambda: link_url(settings.ics_url.url), "ics_url.url", settings)
+    return IcsLinkCalendarSource(url)
+
+
+def _checked(make: Callable[[], str], option: str, settings: Settings) -> str:
+    """The URL `make` returns, or a ConfigError naming `option` (the value is not quoted:
+    a calendar link is a secret)."""
+    try:
+        return make()
+    except ValueError as problem:
+        where = settings.source_file or default_config_path()
+        raise ConfigError([f"{where}: {option}: {problem}"]) from None
 
 
 def _draft_sink(settings: Settings, google: _Google | None) -> DraftSink:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from radiosilence.apply.reconcile import BrakeError
 from radiosilence.config.settings import ConfigError
-from radiosilence.connectors.base import AuthNeeded, ConnectorError, Unavailable
+from radiosilence.connectors.base import AuthNeeded, ConnectorError, Refused, Unavailable
 from radiosilence.render import TemplateProblem
 from radiosilence.runtime.lock import AlreadyRunning
 from radiosilence.store import SchemaError
@@ -24,6 +24,8 @@ def explain(error: Exception) -> tuple[str, int]:
         return str(error), EXIT_CONFIG
     if isinstance(error, TemplateProblem | UsageProblem):
         return str(error), EXIT_CONFIG
+    if isinstance(error, Refused):  # a password or link of the config: its own remedy
+        return str(error), EXIT_AUTH
     if isinstance(error, AuthNeeded):
         return "authorisation expired or revoked: run `radiosilence auth`", EXIT_AUTH
     if isinstance(error, SchemaError):
