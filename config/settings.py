@@ -126,11 +126,27 @@ class FeedSettings:
 
 @dataclass(frozen=True)
 class RemindersSettings:
-    channels: tuple[str, ...] = _option(choices("feed", "desktop"), ["feed"], (
-        "Where reminders reach you: the feed (a calendar to subscribe to) and desktop "
-        "notifications while `radiosilence run` runs in your desktop session."))
+    channels: tuple[str, ...] = _option(choices("feed", "caldav", "desktop"), ["feed"], (
+        "Where reminders reach you: the feed (a calendar to subscribe to), a calendar of "
+        "yours over CalDAV ([reminders.caldav]), desktop notifications while "
+        "`radiosilence run` runs in your desktop session."))
     desktop_open: str = _option(STRING, "", (
         "What a click on a desktop notification opens; empty means your drafts folder."))
+
+
+@dataclass(frozen=True)
+class ReminderCalDavSettings:
+    url: str = _option(STRING, "", (
+        "The CalDAV server holding the reminder calendar, e.g. https://caldav.fastmail.com/dav/."))
+    username: str = _option(STRING, "", "The account's user name (often the email address).")
+    password_command: str = _option(STRING, "", (
+        "A command whose first output line is the password (an app password works)."))
+    password_file: Path | None = _option(path(optional=True), "", (
+        "A file only you can read (0600) whose first line is the password."))
+    calendar: str = _option(STRING, "Interview follow-ups", (
+        "The reminder calendar's name; created when missing and the server allows it."))
+    lead_minutes: int = _option(integer(0), 0, (
+        "A second alarm this many minutes before each reminder (0: only the one at its time)."))
 
 
 @dataclass(frozen=True)
@@ -231,6 +247,7 @@ class Settings:
     drafts: DraftsSettings
     feed: FeedSettings
     reminders: RemindersSettings
+    reminders__caldav: ReminderCalDavSettings
     sources: SourcesSettings
     maildir: MaildirSettings
     vdir: VdirSettings
@@ -249,7 +266,10 @@ class Settings:
 
 
 Values = dict[str, dict[str, Any]]  # {section: {key: typed value}}
-SECTIONS: dict[str, Any] = {f.name: f.type for f in fields(Settings) if is_dataclass(f.type)}
+# A section's name in TOML is its field's name, with "__" for a table inside a table:
+# `reminders__caldav` is [reminders.caldav].
+SECTIONS: dict[str, Any] = {f.name.replace("__", "."): f.type for f in fields(Settings)
+                            if is_dataclass(f.type)}
 
 def describe_options() -> list[tuple[str, str, object, str]]:
     """Return (dotted name, type name, default as written in TOML, help) for every option."""
@@ -289,7 +309,8 @@ def _build(raw: dict[str, Any], source: Path | None) -> Settings:
     if problems:
         raise ConfigError(problems)
     _derive_paths(values)
-    return Settings(**{s: SECTIONS[s](**values[s]) for s in SECTIONS}, source_file=source)
+    return Settings(**{s.replace(".", "__"): SECTIONS[s](**values[s]) for s in SECTIONS},
+                    source_file=source)
 
 
 def _read(path: Path | None) -> tuple[Path | None, dict[str, Any]]:
@@ -317,6 +338,7 @@ def _read(path: Path | None) -> tuple[Path | None, dict[str, Any]]:
 def _parse(raw: dict[str, Any], base: Path, report: Callable[[str, str], None]) -> Values:
     """Return {section: {key: typed value}} for every option: the file's value where given,
     else the default. Each problem is passed to `report(dotted name, message)`."""
+    raw = _lift_subtables(raw)
     for section in raw:
         if section not in SECTIONS:
             report(section, "unknown section" + _did_you_mean(section, SECTIONS))
@@ -337,6 +359,20 @@ def _parse(raw: dict[str, Any], base: Path, report: Callable[[str, str], None]) 
             except ValueError as exc:
                 report(f"{section}.{key}", str(exc))
     return values
+
+
+def _lift_subtables(raw: dict[str, Any]) -> dict[str, Any]:
+    """[reminders.caldav] arrives as raw["reminders"]["caldav"]: make it raw["reminders.caldav"]
+    when that is a section of ours, so that it is checked like any other."""
+    lifted = dict(raw)
+    for section, table in raw.items():
+        if not isinstance(table, dict):
+            continue
+        inner = {k: v for k, v in table.items() if f"{section}.{k}" in SECTIONS}
+        if inner:
+            lifted[section] = {k: v for k, v in table.items() if k not in inner}
+            lifted.update({f"{section}.{k}": v for k, v in inner.items()})
+    return lifted
 
 
 def _did_you_mean(name: str, candidates: Any) -> str:

@@ -50,12 +50,27 @@ def open_engine(settings: Settings, heartbeat: Callable[[], None] = lambda: None
 def _channels(settings: Settings, store: Store) -> list[ReminderChannel]:
     """The reminder channels besides the feed, as [reminders] channels names them."""
     found: list[ReminderChannel] = []
+    if "caldav" in settings.reminders.channels:
+        found.append(_caldav_channel(settings))
     if "desktop" in settings.reminders.channels:
         from radiosilence.publish.desktop import DesktopChannel
 
         found.append(DesktopChannel(store, settings.user.timezone,
                                     settings.reminders.desktop_open or _drafts_place(settings)))
     return found
+
+
+def _caldav_channel(settings: Settings) -> ReminderChannel:
+    from radiosilence.connectors.caldav.dav import Dav, server_url
+    from radiosilence.connectors.caldav.writer import CalDavEventWriter
+    from radiosilence.publish.caldav import CalDavChannel
+
+    own = settings.reminders__caldav
+    url = _checked(lambda: server_url(own.url), "reminders.caldav.url", settings)
+    password = PasswordSource("reminders.caldav", own.password_command, own.password_file).read()
+    writer = CalDavEventWriter(Dav(url, own.username, password, label="reminders.caldav"),
+                               own.calendar)
+    return CalDavChannel(writer, own.lead_minutes)
 
 
 def _drafts_place(settings: Settings) -> str:
