@@ -309,3 +309,20 @@ def test_file_that_is_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_bytes(b'[user]\nname = "\xe9"\n')
     assert problems_for(path) == [f"{path}: not UTF-8 text (TOML files must be UTF-8)"]
+
+
+def test_a_table_inside_a_table_is_a_section_like_any_other(tmp_path: Path) -> None:
+    path = write(tmp_path, '[reminders]\nchannels = ["feed", "caldav"]\n\n'
+                           '[reminders.caldav]\nurl = "https://dav.example.org/"\n'
+                           'lead_minutes = 10\n')
+    settings = load_settings(path)
+    assert settings.reminders.channels == ("feed", "caldav")
+    assert settings.reminders__caldav.url == "https://dav.example.org/"
+    assert settings.reminders__caldav.lead_minutes == 10
+    bad = write(tmp_path, '[reminders]\nchannels = ["fax"]\n\n[reminders.caldav]\nurll = "x"\n',
+                "bad.toml")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(bad)
+    assert raised.value.problems == [
+        f"{bad}: reminders.channels: each must be one of feed, caldav, desktop; got 'fax'",
+        f"{bad}: reminders.caldav.urll: unknown option (did you mean 'url'?)"]
