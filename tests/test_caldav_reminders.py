@@ -146,11 +146,18 @@ def test_an_outage_is_one_line_and_drafts_go_on(radicale: Radicale, tmp_path: Pa
                                                 caplog: pytest.LogCaptureFixture) -> None:
     settings = load_settings(_config(tmp_path / "demo", radicale))
     engine = open_engine(settings)
+    start = datetime.fromisoformat(DEMO_NOW)
     with radicale.outage():
-        report = engine.cycle(datetime.fromisoformat(DEMO_NOW))
-        engine.cycle(datetime.fromisoformat(DEMO_NOW) + timedelta(minutes=5))
+        report = engine.cycle(start)
+        asked = sum(radicale.requests.values())
+        engine.cycle(start + timedelta(minutes=1))  # within the first pause: not asked
+        assert sum(radicale.requests.values()) == asked
+        engine.cycle(start + timedelta(minutes=3))  # asked again, fails, pause doubles
+        assert sum(radicale.requests.values()) > asked
     assert len(report.outcome.created) == 5, "drafts waited for the reminder calendar"
     lines = [r for r in caplog.records if "reminder calendar not updated" in r.message]
     assert len(lines) == 1, caplog.text
-    engine.cycle(datetime.fromisoformat(DEMO_NOW) + timedelta(minutes=10))
+    engine.cycle(start + timedelta(minutes=6))  # still pausing (4 minutes from 3)
+    assert _events(radicale, "interview-follow-ups") == {}
+    engine.cycle(start + timedelta(minutes=8))
     assert len(_events(radicale, "interview-follow-ups")) == len(report.reminders)

@@ -8,8 +8,9 @@ REPORT). An event whose hash matches is left alone; one that changed is written 
 its SEQUENCE raised; one no longer wanted is deleted. A kill between a PUT and anything
 after it leaves the event there, found and matched by the next cycle, never a second one.
 
-An outage or a refused password is one line in the log, and the next cycle tries again:
-drafts and the other channels never wait for this one.
+An outage or a refused password is one line in the log; the channel tries again after a
+pause that doubles with each failure (from one cycle's worth up to an hour), and drafts and
+the other channels never wait for it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ HASH = "X-RADIOSILENCE-HASH"
 # Not the feed's namespace: a person may subscribe to the feed and keep this calendar too,
 # and an app that sees one UID in two calendars may show only one of them.
 _NAMESPACE = uuid.UUID("3b0f7c52-8a55-4c1e-9a0f-2f6d2d0c7a41")
+FIRST_PAUSE, LONGEST_PAUSE = timedelta(minutes=2), timedelta(hours=1)
 
 
 class Owned(Protocol):
@@ -63,17 +65,26 @@ class CalDavChannel(ReminderChannel):
         self.writer = writer
         self.lead_minutes = lead_minutes
         self._said = ""  # the last trouble logged, not repeated every cycle
+        self._failures = 0
+        self._next_try: datetime | None = None
 
     def publish(self, reminders: Sequence[Reminder], now: datetime) -> None:
+        if self._next_try is not None and now < self._next_try:
+            return
         try:
             written, removed = self._reconcile(reminders, now)
         except ConnectorError as error:  # outage, rate limit, refused password
+            self._failures += 1
+            pause = min(FIRST_PAUSE * 2 ** (self._failures - 1), LONGEST_PAUSE)
+            if retry := getattr(error, "retry_after", None):
+                pause = max(pause, timedelta(seconds=retry))
+            self._next_try = now + pause
             if str(error) != self._said:
-                log.warning("reminder calendar not updated: %s (trying again next cycle)",
-                            error)
+                log.warning("reminder calendar not updated: %s (trying again in %d min)",
+                            error, pause.total_seconds() // 60)
                 self._said = str(error)
             return
-        self._said = ""
+        self._said, self._failures, self._next_try = "", 0, None
         if written or removed:
             log.info("reminder calendar: %d events written, %d removed", written, removed)
 
