@@ -26,6 +26,7 @@ from radiosilence.cli.commands import (
 from radiosilence.cli.demo import run_demo
 from radiosilence.cli.errors import explain
 from radiosilence.cli.review import add_review_commands
+from radiosilence.cli.setup import add_setup_command
 from radiosilence.runtime.logs import configure_logging
 
 log = logging.getLogger("radiosilence")
@@ -104,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     note.add_argument("--who", default="", help="the interviewer's address this note is about")
     add_classify_command(sub)
     add_review_commands(add)
+    add_setup_command(add)
     return parser
 
 
