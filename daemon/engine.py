@@ -219,6 +219,8 @@ class Engine:
         outcome = apply_drafts(wanted, self.sink, self.store, now, dry_run=dry_run,
                                max_new=self.options.max_new_drafts)
         feed_path = None if dry_run else self.publish(plans, now)
+        if not dry_run:
+            self.store.mark_cycle(now)  # the marker: a lost database is told from a new one
         return CycleReport(report, plans, outcome, feed_path, wanted)
 
     def publish(self, plans: list[InterviewPlan], now: datetime) -> Path:

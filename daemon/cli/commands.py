@@ -10,12 +10,23 @@ from zoneinfo import ZoneInfo
 
 import platformdirs
 
-from radiosilence.cli.args import load, parse_now, setup
+from radiosilence.apply.execute import apply_drafts
+from radiosilence.apply.reconcile import BrakeError
+from radiosilence.cli.args import hold_state, load, open_store, parse_now, setup
 from radiosilence.cli.errors import UsageProblem
-from radiosilence.cli.output import other_events_table, plan_json, print_cycle, status_table
+from radiosilence.cli.output import (
+    held_back_lines,
+    other_events_table,
+    plan_json,
+    print_cycle,
+    status_table,
+)
 from radiosilence.config.settings import describe_options
+from radiosilence.engine import Engine
+from radiosilence.model import InterviewPlan
 from radiosilence.runtime.logs import configure_logging
 from radiosilence.runtime.service import run_service, serve_feed
+from radiosilence.statefile import marker_path
 from radiosilence.store import Store
 from radiosilence.understand.interviews import interview_id
 
@@ -24,6 +35,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     settings, engine, now = setup(args)
     report = engine.cycle(now, dry_run=args.dry_run)
     print_cycle(report, settings, dry_run=args.dry_run)
+    _print_held_back(report.outcome.stalled, report.plans, engine)
     return 0
 
 
@@ -31,7 +43,27 @@ def cmd_plan(args: argparse.Namespace) -> int:
     settings, engine, now = setup(args)
     report = engine.cycle(now, dry_run=True)
     print_cycle(report, settings, dry_run=True)
+    _print_held_back(report.outcome.stalled, report.plans, engine)
     return 0
+
+
+def _print_held_back(stalled: dict[str, int], plans: list[InterviewPlan],
+                     engine: Engine) -> None:
+    for line in held_back_lines(stalled, plans, engine.options.max_new_drafts):
+        print(line)
+
+
+def _brake_status(engine: Engine, plans: list[InterviewPlan], now: datetime) -> None:
+    """What the brake holds back, as the next cycle would see it (observing only)."""
+    try:
+        outcome = apply_drafts(engine.drafts_for(plans, now), engine.sink, engine.store, now,
+                               dry_run=True, max_new=engine.options.max_new_drafts)
+    except BrakeError as error:
+        print(f"\nStopped by the draft brake: {error}")
+        return
+    if outcome.stalled:
+        print()
+        _print_held_back(outcome.stalled, plans, engine)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -42,6 +74,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps([plan_json(p) for p in plans], indent=2))
     else:
         print(status_table(plans, settings.user.timezone))
+        _brake_status(engine, plans, now)
         if args.all:
             print("\nOther events (`radiosilence track ID` makes one an interview):")
             print(other_events_table(engine, {p.interview.id for p in plans},
@@ -119,8 +152,7 @@ def _known_interview(store: Store, ident: str) -> None:
 
 
 def cmd_override(args: argparse.Namespace) -> int:
-    settings = load(args)
-    store = Store(settings.paths.database)
+    store = open_store(args, load(args))
     _known_interview(store, args.interview)
     mode = None if args.command == "untrack" else args.command
     with store.transaction():
@@ -130,10 +162,35 @@ def cmd_override(args: argparse.Namespace) -> int:
 
 
 def cmd_note(args: argparse.Namespace) -> int:
-    settings = load(args)
-    store = Store(settings.paths.database)
+    store = open_store(args, load(args))
     _known_interview(store, args.interview)
     with store.transaction():
         store.set_note(args.interview, args.who, args.text, datetime.now(ZoneInfo("UTC")))
     print(f"{args.interview}: note saved; drafts not yet edited by you will use it")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    store = open_store(args, load(args))
+    print(f"state saved to {store.backup(datetime.now(ZoneInfo('UTC')))}")
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    """Start over: the database and its marker are moved aside, never deleted."""
+    settings = load(args)
+    hold_state(args, settings)
+    database = settings.paths.database
+    stamp = datetime.now(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%S")
+    moved = []
+    for path in (database, database.with_name(database.name + "-wal"),
+                 database.with_name(database.name + "-shm"), marker_path(database)):
+        if path.exists():
+            path.rename(path.with_name(f"{path.name}.before-reset-{stamp}"))
+            moved.append(path.name)
+    if not moved:
+        print(f"{database}: nothing to reset")
+        return 0
+    print(f"{database}: moved aside ({', '.join(moved)} now end in .before-reset-{stamp}); "
+          "the next cycle starts a new state and may write again drafts you deleted")
     return 0

@@ -28,9 +28,9 @@ from radiosilence.connectors.base import AuthNeeded, ConnectorError, RateLimited
 from radiosilence.engine import Engine
 from radiosilence.fsutil import remove_stale_temporaries
 from radiosilence.render import TemplateProblem
-from radiosilence.runtime.lock import InstanceLock
+from radiosilence.runtime.lock import AlreadyRunning, ServiceLock, StateLock
 from radiosilence.runtime.notify import notify, watchdog_seconds
-from radiosilence.store import ActionStatus, SchemaError
+from radiosilence.store import ActionStatus, SchemaError, StateLost
 from radiosilence.wiring import open_engine
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ FIRST_RETRY_SECONDS = 30.0
 # The service sorts what a cycle raises into three kinds (STYLE.md, "sort errors at the edge"):
 # fatal: retrying cannot fix it; the service stops with an exit code the unit does not
 #   restart on, and the journal says what to fix.
-FATAL = (AuthNeeded, ConfigError, SchemaError, TemplateProblem)
+FATAL = (AuthNeeded, ConfigError, SchemaError, StateLost, TemplateProblem)
 # transient: the outside world is away for now; retried with backoff, one line each time.
 TRANSIENT = (Unavailable, RateLimited, ConnectorError, OSError, sqlite3.OperationalError)
 # Anything else is a bug: its traceback is logged once, at ERROR, then it is retried with
@@ -74,8 +74,12 @@ class Service:
     the FATAL errors after cleaning up."""
 
     def __init__(self, config: Path | None, settings: Settings, engine: Engine,
-                 clock: Clock, *, serve: bool = True, heartbeat: Heartbeat | None = None) -> None:
+                 clock: Clock, *, serve: bool = True, heartbeat: Heartbeat | None = None,
+                 lock: StateLock | None = None) -> None:
         self.config = config
+        # Each cycle and the housekeeping hold the write lock; between them `note`,
+        # `label` and the like may write.
+        self.lock = lock or StateLock(settings.paths.database.parent, "run")
         self.settings = settings
         self.engine = engine
         self.clock = clock
@@ -131,6 +135,7 @@ class Service:
             notify("STOPPING=1")
             self._stop_server()
             self.engine.store.close()
+            self.lock.close()
         if self.fatal is not None:
             raise self.fatal
 
@@ -185,7 +190,8 @@ class Service:
         """One cycle; failures are logged and retried with backoff, fatal ones stop the loop."""
         self.retry_at = None
         try:
-            report = self.engine.cycle(self.clock.now())
+            with self.lock:
+                report = self.engine.cycle(self.clock.now())
         except FATAL as error:
             self.fatal, self.stopping = error, True
             return
@@ -194,7 +200,7 @@ class Service:
             log.error("cycle stopped: %s", error)
             self._status("stopped by the draft brake: run `radiosilence plan`")
             return
-        except TRANSIENT as error:  # an outage: keep serving, try again soon
+        except (*TRANSIENT, AlreadyRunning) as error:  # an outage or a busy state: retry
             self._retry_later(error)
             return
         except Exception as error:  # a bug: the traceback once, then retried like an outage
@@ -205,7 +211,9 @@ class Service:
         self.last_bug = ""
         actions = self.engine.store.actions().values()
         pending = sum(1 for a in actions if a.status == ActionStatus.DRAFTED)
-        self._status(f"{len(report.plans)} interviews, {pending} drafts pending, "
+        held = (f", {len(report.outcome.stalled)} held back by the draft brake "
+                "(see `radiosilence status`)" if report.outcome.stalled else "")
+        self._status(f"{len(report.plans)} interviews, {pending} drafts pending{held}, "
                      f"next sync {self._next_sync()}")
 
     def _retry_later(self, error: Exception) -> None:
@@ -230,14 +238,16 @@ class Service:
         """Forget what is older than twice the recruiting window; compact the database."""
         window = timedelta(days=2 * self.settings.policy.recruiting_window_days)
         try:
-            removed = self.engine.store.prune(self.clock.now() - window)
-            self.engine.store.compact()
+            with self.lock:
+                removed = self.engine.store.prune(self.clock.now() - window)
+                self.engine.store.compact()
+                backup = self.engine.store.backup(self.clock.now())
             for folder in {self.settings.state_dir, self.settings.feed.path.parent}:
                 removed += remove_stale_temporaries(folder, 3600, time.time())
         except Exception as error:
             log.warning("housekeeping failed: %s", _one_line(error))
             return
-        log.info("housekeeping: %d old rows removed", removed)
+        log.info("housekeeping: %d old rows removed, state saved to %s", removed, backup)
 
     def reload(self) -> None:
         """Read the config again; keep the old one when the new one is broken."""
@@ -246,8 +256,9 @@ class Service:
             if settings.state_dir != self.settings.state_dir:
                 raise ConfigError([f"{settings.source_file}: paths.state_dir: cannot change "
                                    "while running; restart the service"])
-            engine = open_engine(settings, self.heartbeat.beat)
-        except (ConfigError, SchemaError, TemplateProblem) as error:
+            with self.lock:
+                engine = open_engine(settings, self.heartbeat.beat)
+        except (ConfigError, SchemaError, StateLost, TemplateProblem, AlreadyRunning) as error:
             log.error("config not reloaded, still running on the old one: %s",
                       str(error).replace("\n", "; "))
             return
@@ -317,14 +328,18 @@ def serve_feed(settings: Settings) -> int:
 def run_service(config: Path | None, settings: Settings, start: datetime | None, *,
                 serve: bool = True) -> int:
     """Lock, loop. Returns 0 after a clean stop; raises FATAL errors and AlreadyRunning."""
-    lock = InstanceLock(settings.state_dir)
-    lock.acquire()
+    lock = StateLock(settings.paths.database.parent, "run")
+    instance = ServiceLock(settings.paths.database)
     try:
         heartbeat = Heartbeat()
-        service = Service(config, settings, open_engine(settings, heartbeat.beat), Clock(start),
-                          serve=serve, heartbeat=heartbeat)
+        with lock:  # the schema migration, if any, runs under the write lock
+            engine = open_engine(settings, heartbeat.beat)
+            instance.acquire()
+        service = Service(config, settings, engine, Clock(start), serve=serve,
+                          heartbeat=heartbeat, lock=lock)
         service.install_signal_handlers()
         service.run()
     finally:
-        lock.release()
+        instance.release()
+        lock.close()
     return 0
