@@ -374,6 +374,33 @@ def test_housekeeping_prunes_old_state_and_orphaned_temporaries(tmp_path: Path) 
     engine.store.close()
 
 
+def test_housekeeping_keeps_the_last_few_backups(tmp_path: Path) -> None:
+    import sqlite3
+    from datetime import datetime, timedelta
+
+    from radiosilence.config.settings import load_settings
+    from radiosilence.runtime.service import Clock, Service
+    from radiosilence.statefile import BACKUPS_KEPT
+    from radiosilence.wiring import open_engine
+
+    config, _ = make_demo(tmp_path / "demo")
+    settings = load_settings(config)
+    engine = open_engine(settings)
+    story = datetime.fromisoformat(STORY_NOW)
+    engine.cycle(story)
+    clock = Clock(story)
+    service = Service(config, settings, engine, clock, serve=False)
+    for _ in range(BACKUPS_KEPT + 3):  # a day each
+        service.housekeeping()
+        clock.offset += timedelta(days=1)
+    backups = sorted((settings.paths.database.parent / "backups").glob("*.sqlite3"))
+    assert len(backups) == BACKUPS_KEPT
+    with sqlite3.connect(backups[-1]) as copy:
+        kept = {key for (key,) in copy.execute("SELECT key FROM actions")}
+    assert kept == set(engine.store.actions())
+    engine.store.close()
+
+
 def test_a_broken_template_stops_the_service_without_restart(tmp_path: Path) -> None:
     """A template error is the user's to fix: exit 2 (not restarted by the unit) with one
     line naming the template, not a retry loop with warnings."""
