@@ -29,6 +29,13 @@ def same_folder(a: str, b: str) -> bool:
     return a.replace("/", ".").casefold() == b.replace("/", ".").casefold()
 
 
+def account_folder(name: str, wanted: str) -> bool:
+    """Whether folder `name` is `wanted` one level down, in an account's folder: mbsync's
+    per-account layout keeps "personal/Sent" and "personal/Drafts" beside "work/..."."""
+    account, _, rest = name.partition("/")
+    return bool(account and rest) and same_folder(rest, wanted)
+
+
 @dataclass(frozen=True)
 class RawItem:
     """An item as a source delivers it: the bytes of one message or one .ics file."""
@@ -77,6 +84,11 @@ class NotFound(ConnectorError):
 
 class Unavailable(ConnectorError):
     """The source cannot be reached right now; try again later."""
+
+
+class SetupNeeded(ConnectorError):
+    """The connector cannot go on without a choice only the user can make (say, which of
+    several accounts' Drafts folders to write to); the message names the option to set."""
 
 
 class MailSource(ABC):

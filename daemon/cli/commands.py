@@ -21,7 +21,7 @@ from radiosilence.cli.output import (
     print_cycle,
     status_table,
 )
-from radiosilence.config.settings import describe_options
+from radiosilence.config.settings import ConfigError, describe_options
 from radiosilence.engine import Engine
 from radiosilence.model import InterviewPlan
 from radiosilence.runtime.logs import configure_logging
@@ -137,18 +137,29 @@ def cmd_auth(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    """Every check `scan` and `run` make, without writing: problems raise ConfigError."""
+    from radiosilence.cli.checks import setup_problems
+
     settings = load(args)
-    print(f"config OK: {settings.source_file or 'defaults (no config file)'}")
+    problems, warnings = setup_problems(settings)
+    for warning in warnings:
+        print(f"warning: {warning}")
+    if problems:
+        raise ConfigError(problems)
+    print(f"config OK: {settings.source_file}")
     for name, kind, default, help_text in describe_options():
         print(f"  {name} ({kind}, default {default!r}): {help_text}")
     return 0
 
 
-def _known_interview(store: Store, ident: str) -> None:
-    """Refuse ids that name no event we know: a typo would otherwise be stored silently."""
-    known = {interview_id(e.uid, e.recurrence_id) for e in store.events()}
-    if ident not in known:
+def _known_interview(store: Store, ident: str) -> set[str]:
+    """Refuse ids that name no event we know: a typo would otherwise be stored silently.
+    Returns the addresses of the people in that event."""
+    events = [e for e in store.events() if interview_id(e.uid, e.recurrence_id) == ident]
+    if not events:
         raise UsageProblem(f"{ident}: no such event; `radiosilence status --all` lists the ids")
+    return {person.email.lower() for e in events
+            for person in (*e.attendees, *([e.organizer] if e.organizer else []))}
 
 
 def cmd_override(args: argparse.Namespace) -> int:
@@ -162,8 +173,12 @@ def cmd_override(args: argparse.Namespace) -> int:
 
 
 def cmd_note(args: argparse.Namespace) -> int:
-    store = open_store(args, load(args))
-    _known_interview(store, args.interview)
+    settings = load(args)
+    store = open_store(args, settings)
+    people = _known_interview(store, args.interview) - {a.lower() for a in settings.user.addresses}
+    if args.who and args.who.strip().lower() not in people:
+        raise UsageProblem(f"--who {args.who}: nobody of that address is in {args.interview}; "
+                           f"give one of {', '.join(sorted(people)) or '(nobody listed)'}")
     with store.transaction():
         store.set_note(args.interview, args.who, args.text, datetime.now(ZoneInfo("UTC")))
     print(f"{args.interview}: note saved; drafts not yet edited by you will use it")

@@ -88,6 +88,7 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"\nDrafts written ({len(drafts)}), ready for review in {drafts_dir}:")
     for path in drafts:
         print(f"  {path}")
-    print(f"\nCarry on with: radiosilence --config {config} status --now {DEMO_NOW}")
+    # The moment the story was run at, so that carrying on does not move it back.
+    print(f"\nCarry on with: radiosilence --config {config} status --now {args.now or DEMO_NOW}")
     return 0
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from radiosilence.apply.reconcile import BrakeError
 from radiosilence.config.settings import ConfigError
-from radiosilence.connectors.base import AuthNeeded, ConnectorError, Unavailable
+from radiosilence.connectors.base import AuthNeeded, ConnectorError, SetupNeeded, Unavailable
 from radiosilence.render import TemplateProblem
 from radiosilence.runtime.lock import AlreadyRunning
 from radiosilence.store import SchemaError, StateLost
@@ -36,8 +36,12 @@ def explain(error: Exception, database: Path | None = None) -> tuple[str, int]:
         return str(error), EXIT_CONFIG
     if isinstance(error, TemplateProblem | UsageProblem):
         return str(error), EXIT_CONFIG
+    if isinstance(error, SetupNeeded):
+        return str(error), EXIT_CONFIG
     if isinstance(error, AuthNeeded):
-        return "authorisation expired or revoked: run `radiosilence auth`", EXIT_AUTH
+        text = str(error) or "authorisation expired or revoked"
+        return (text if "radiosilence auth" in text
+                else f"{text}: run `radiosilence auth`"), EXIT_AUTH
     if isinstance(error, StateLost):
         return str(error), EXIT_STATE
     if isinstance(error, SchemaError):

@@ -9,6 +9,7 @@ systemd is told READY, STATUS, WATCHDOG and STOPPING over $NOTIFY_SOCKET (sd_not
 
 from __future__ import annotations
 
+import errno
 import logging
 import random
 import signal
@@ -24,7 +25,13 @@ import schedule
 
 from radiosilence.apply.reconcile import BrakeError
 from radiosilence.config.settings import ConfigError, Settings, load_settings
-from radiosilence.connectors.base import AuthNeeded, ConnectorError, RateLimited, Unavailable
+from radiosilence.connectors.base import (
+    AuthNeeded,
+    ConnectorError,
+    RateLimited,
+    SetupNeeded,
+    Unavailable,
+)
 from radiosilence.engine import Engine
 from radiosilence.fsutil import remove_stale_temporaries
 from radiosilence.render import TemplateProblem
@@ -42,7 +49,7 @@ FIRST_RETRY_SECONDS = 30.0
 # The service sorts what a cycle raises into three kinds (STYLE.md, "sort errors at the edge"):
 # fatal: retrying cannot fix it; the service stops with an exit code the unit does not
 #   restart on, and the journal says what to fix.
-FATAL = (AuthNeeded, ConfigError, SchemaError, StateLost, TemplateProblem)
+FATAL = (AuthNeeded, ConfigError, SchemaError, SetupNeeded, StateLost, TemplateProblem)
 # transient: the outside world is away for now; retried with backoff, one line each time.
 TRANSIENT = (Unavailable, RateLimited, ConnectorError, OSError, sqlite3.OperationalError)
 # Anything else is a bug: its traceback is logged once, at ERROR, then it is retried with
@@ -281,7 +288,7 @@ class Service:
         feed = self.settings.feed
         token = load_or_create_token(self.settings.state_dir)
         server = FeedServer(feed.path, token, feed.host, feed.port)
-        host, port = server.start()
+        host, port = start_server(server, self.settings)
         self.server = server
         log.info("serving the feed on http://%s:%d/ (see `radiosilence feed-url`)", host, port)
 
@@ -299,6 +306,21 @@ class Service:
         return when.strftime("%H:%M") if when else "-"
 
 
+def start_server(server: FeedServer, settings: Settings) -> tuple[str, int]:
+    """Start `server`; an address it cannot bind is a setup problem (ConfigError: restarting
+    does not free a port another program holds), named with the option that sets it."""
+    try:
+        return server.start()
+    except OSError as error:
+        if error.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        where = settings.source_file or "the config"
+        raise ConfigError([f"{where}: feed.port: cannot listen on {settings.feed.host}:"
+                           f"{settings.feed.port} ({error.strerror}); another program (or "
+                           "radiosilence instance) uses it: choose another port there"]) \
+            from error
+
+
 def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}".replace("\n", "; ")[:300]
 
@@ -312,7 +334,7 @@ def serve_feed(settings: Settings) -> int:
         signal.signal(signum, lambda *_: stop.set())
     feed = settings.feed
     server = FeedServer(feed.path, load_or_create_token(settings.state_dir), feed.host, feed.port)
-    host, port = server.start()
+    host, port = start_server(server, settings)
     log.info("serving the feed on http://%s:%d/", host, port)
     notify("READY=1\nSTATUS=serving the feed")
     ping = watchdog_seconds()
