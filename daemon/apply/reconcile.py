@@ -215,7 +215,7 @@ def outcome_of(ops: list[Op]) -> Outcome:
                 outcome.updated.append(op.key)
             case Remove():
                 outcome.removed.append(op.key)
-            case Adopt():
+            case Adopt() | Note(status=ActionStatus.DRAFTED):  # found after an interruption
                 outcome.adopted.append(op.key)
             case Note(status=ActionStatus.EDITED):
                 outcome.left_edited.append(op.key)

@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 
 import platformdirs
 
-from radiosilence.apply.execute import apply_drafts
-from radiosilence.apply.reconcile import BrakeError
+from radiosilence.apply.reconcile import BrakeError, Observed, check_brake, decide, hold_back
 from radiosilence.cli.args import hold_state, load, open_store, parse_now, setup
 from radiosilence.cli.errors import UsageProblem
 from radiosilence.cli.output import (
@@ -54,16 +53,19 @@ def _print_held_back(stalled: dict[str, int], plans: list[InterviewPlan],
 
 
 def _brake_status(engine: Engine, plans: list[InterviewPlan], now: datetime) -> None:
-    """What the brake holds back, as the next cycle would see it (observing only)."""
+    """What the brake would hold back next cycle. From the store alone, without asking the
+    mailbox (a status must not spend Gmail quota): the drafts it would create are the ones
+    it holds no record of."""
+    desired, recorded = engine.drafts_for(plans, now), engine.store.actions()
+    limit = engine.options.max_new_drafts
+    ops, stalled = hold_back(decide(recorded, Observed(), desired), recorded, desired, limit)
     try:
-        outcome = apply_drafts(engine.drafts_for(plans, now), engine.sink, engine.store, now,
-                               dry_run=True, max_new=engine.options.max_new_drafts)
+        check_brake(ops, limit)
     except BrakeError as error:
         print(f"\nStopped by the draft brake: {error}")
-        return
-    if outcome.stalled:
+    if stalled:
         print()
-        _print_held_back(outcome.stalled, plans, engine)
+        _print_held_back(stalled, plans, engine)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -158,8 +160,9 @@ def _known_interview(store: Store, ident: str) -> set[str]:
     events = [e for e in store.events() if interview_id(e.uid, e.recurrence_id) == ident]
     if not events:
         raise UsageProblem(f"{ident}: no such event; `radiosilence status --all` lists the ids")
-    return {person.email.lower() for e in events
-            for person in (*e.attendees, *([e.organizer] if e.organizer else []))}
+    return {person.email.lower() for e in events  # people, not rooms or mailing lists
+            for person in (*e.attendees, *([e.organizer] if e.organizer else []))
+            if person.cutype in ("INDIVIDUAL", "UNKNOWN", "")}
 
 
 def cmd_override(args: argparse.Namespace) -> int:

@@ -231,7 +231,8 @@ class Service:
         if isinstance(error, RateLimited) and error.retry_after:
             delay = max(delay, error.retry_after)
         self.retry_at = self.clock.now() + timedelta(seconds=delay)
-        log.warning("cycle failed (%s); trying again in %.0f s", _one_line(error), delay)
+        where = f"{self.settings.paths.database}: " if isinstance(error, sqlite3.Error) else ""
+        log.warning("cycle failed (%s%s); trying again in %.0f s", where, _one_line(error), delay)
         if isinstance(error, TRANSIENT) and log.isEnabledFor(logging.DEBUG):
             log.debug("details", exc_info=error)
         self._status(f"waiting to retry after an error: {_one_line(error)}")
