@@ -51,7 +51,7 @@ def apply_drafts(desired: Mapping[str, Draft], sink: DraftSink, store: Store, no
     ops, stalled = hold_back(ops, recorded, desired, max_new)
     for ident, count in sorted(stalled.items()):
         log.info("interview %s would get %d drafts at once (limit %d): held back",
-                    ident, count, max_new)
+                 ident, count, max_new)
     check_brake(ops, max_new)
     if not dry_run:
         execute(ops, recorded, sink, store, now)
