@@ -241,6 +241,12 @@ def test_a_second_instance_says_who_holds_the_lock(tmp_path: Path,
         assert second.returncode == 7, second.stderr
         assert f"pid {first.pid}" in second.stderr
         assert len(second.stderr.strip().splitlines()) == 1
+        # The service's own port is not a problem for check-config.
+        check = subprocess.run(
+            [sys.executable, "-m", "radiosilence", "--config", str(config), "check-config"],
+            capture_output=True, text=True, timeout=WAIT, check=False)
+        assert check.returncode == 0, check.stderr
+        assert f"pid {first.pid}" in check.stdout and "port was not checked" in check.stdout
     finally:
         code, err = stop(first)
     assert code == 0, err

@@ -58,7 +58,8 @@ def discover_folders(root: Path) -> dict[str, Path]:
     """Return {folder name: directory} of every Maildir folder under `root`, both layouts.
     Raises Unavailable when `root` is missing or cannot be listed."""
     if not root.is_dir():
-        raise Unavailable(f"mail folder {root} does not exist or is not a folder")
+        raise Unavailable(f"mail folder {root} does not exist or is not a folder: "
+                          "mount it, or correct maildir.path in the config")
     folders: dict[str, Path] = {}
     _walk(root, "", folders)
     return folders

@@ -14,6 +14,7 @@ from radiosilence.config.settings import ConfigError, Settings, default_config_p
 from radiosilence.connectors.base import ConnectorError
 from radiosilence.connectors.local.maildir import accounts, discover_folders, find_drafts_folder
 from radiosilence.render import SHORT_TEMPLATE, TEMPLATE_NAMES, template_environment
+from radiosilence.runtime.lock import service_holder
 from radiosilence.wiring import token_path
 
 
@@ -37,7 +38,11 @@ def setup_problems(settings: Settings, *, port: bool = True) -> tuple[list[str],
     if settings.sources.mail == "gmail" or settings.sources.calendar == "google":
         problems += _google_problems(settings, where)
     problems += _state_problems(settings, where)
-    if port:
+    running = service_holder(settings.paths.database)
+    if running:  # its port is busy by its own doing
+        warnings.append(f"radiosilence run is running on this state ({running}): the feed "
+                        "port was not checked")
+    elif port:
         problems += _port_problems(settings, where)
     return problems, warnings
 

@@ -120,6 +120,22 @@ class ServiceLock:
             self.fd = None
 
 
+def service_holder(database: Path) -> str | None:
+    """Who runs the service on `database` ("pid N (...)"), or None when none does."""
+    try:
+        fd = os.open(database, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        # Held only for this probe; and never while this process has SQLite on the file.
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return _holder(database.parent / SERVICE_FILE)
+    finally:
+        os.close(fd)
+    return None
+
+
 def _describe(path: Path, command: str) -> None:
     """Say who holds a lock, for the message of the next one who asks. Best effort: the
     lock is what counts, and a full disk must not stop a writer here."""
