@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -282,3 +283,22 @@ def test_a_full_disk_is_one_line(config: Path) -> None:
     assert done.returncode == EXIT_FILES, done.stderr
     line = one_line(done)
     assert str(small) in line and "disk is full" in line and "free some space" in line
+
+
+def test_a_lost_database_restored_from_a_backup_is_accepted(config: Path) -> None:
+    root = config.parent
+    assert radiosilence(config, "scan", "--now", NOW).returncode == 0
+    copy = Path(radiosilence(config, "backup").stdout.strip().rpartition(" ")[2])
+    database, _ = state_files(config)
+    for leftover in database.parent.glob("state.sqlite3*"):
+        leftover.unlink()
+    deleted = sorted(draft_keys(root))[0]
+    for path in (root / "mail" / ".Drafts").glob("*/*"):  # the person deletes one draft
+        if deleted in path.read_text(errors="replace"):
+            path.unlink()
+    assert radiosilence(config, "scan", "--now", NOW).returncode == EXIT_STATE
+    shutil.copy(copy, database)
+    done = radiosilence(config, "scan", "--now", NOW)
+    assert done.returncode == 0, done.stderr
+    assert deleted not in draft_keys(root), "the restored state knows the draft was ours"
+    assert sum(draft_keys(root).values()) == DEMO_DRAFTS - 1
