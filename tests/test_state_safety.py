@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from radiosilence.cli.demo import DEMO_NOW, prepare
-from radiosilence.cli.errors import EXIT_FILES, EXIT_LOCKED, EXIT_STATE
+from radiosilence.cli.errors import EXIT_FILES, EXIT_LOCKED, EXIT_STATE, EXIT_UNAVAILABLE
 
 NOW = DEMO_NOW
 LATER = "2026-03-20T10:00:00+00:00"
@@ -302,3 +302,12 @@ def test_a_lost_database_restored_from_a_backup_is_accepted(config: Path) -> Non
     assert done.returncode == 0, done.stderr
     assert deleted not in draft_keys(root), "the restored state knows the draft was ours"
     assert sum(draft_keys(root).values()) == DEMO_DRAFTS - 1
+
+
+def test_a_missing_mail_folder_is_one_line_naming_the_option(config: Path) -> None:
+    mail = config.parent / "mail"
+    mail.rename(config.parent / "unmounted")
+    done = radiosilence(config, "scan", "--now", NOW)
+    assert done.returncode == EXIT_UNAVAILABLE  # for the service: a disk not mounted yet
+    line = one_line(done)
+    assert str(mail) in line and "maildir.path" in line
