@@ -409,6 +409,34 @@ def test_housekeeping_keeps_the_last_few_backups(tmp_path: Path) -> None:
     engine.store.close()
 
 
+def test_a_cycle_finding_the_state_busy_waits_then_retries(tmp_path: Path) -> None:
+    """`note` or `scan` holding the write lock makes the service's cycle wait a bounded
+    time, then try again later: never two writers, never a crash."""
+    from datetime import datetime
+
+    from radiosilence.config.settings import load_settings
+    from radiosilence.runtime.lock import StateLock
+    from radiosilence.runtime.service import Clock, Service
+    from radiosilence.wiring import open_engine
+
+    config, _ = make_demo(tmp_path / "demo")
+    settings = load_settings(config)
+    engine = open_engine(settings)
+    folder = settings.paths.database.parent
+    service = Service(config, settings, engine, Clock(datetime.fromisoformat(STORY_NOW)),
+                      serve=False, lock=StateLock(folder, "run", wait=0.1))
+    other = StateLock(folder, "note")  # another descriptor: flock excludes it as a process
+    with other:
+        service.cycle()
+    assert service.retry_at is not None and "busy" in service.summary
+    assert engine.store.actions() == {}
+    service.cycle()
+    assert service.retry_at is None and len(engine.store.actions()) == 5
+    other.close()
+    service.lock.close()
+    engine.store.close()
+
+
 def test_a_broken_template_stops_the_service_without_restart(tmp_path: Path) -> None:
     """A template error is the user's to fix: exit 2 (not restarted by the unit) with one
     line naming the template, not a retry loop with warnings."""
