@@ -305,3 +305,30 @@ def test_removal_records_its_intent_before_the_delete(folder: MemoryDrafts,
     sink.delete = delete  # type: ignore[method-assign]
     apply_drafts({}, sink, store, NOW + timedelta(hours=1))
     assert seen == [ActionStatus.REMOVING] and status(store, d) == ActionStatus.REMOVED
+
+
+def test_draft_hash_never_raises_on_what_a_person_may_leave() -> None:
+    """4,000 header and body sets a mail program or a hand edit could leave: raw UTF-8 and
+    Latin-1 bytes, unknown charsets, broken encoded words and boundaries. Each hashes."""
+    import random
+
+    rng = random.Random(15)
+    pieces = {
+        "To": ["Tomás <tomás@example.org>".encode(), b"=?utf-8?q?T=C3=A9?= <t@x.y>",
+               b"<@bad", b"a@b, , \xff\xfe@c", "Zoë <zoë@exämple.org>".encode("latin-1"),
+               b"undisclosed-recipients:;", b"=?bogus?x?zz?= <z@z.z>"],
+        "Subject": [b"Re: caf\xc3\xa9", b"=?utf-8?b?!!!?=", b"\xe9t\xe9", b"",
+                    b"=?unknown-8bit?q?x?="],
+        "Content-Type": [b"text/plain; charset=unknown-8bit", b"text/plain; charset=foo",
+                         b'multipart/alternative; boundary="b"', b"text/html", b"text/plain",
+                         b"multipart/mixed"],
+        "Content-Transfer-Encoding": [b"8bit", b"base64", b"quoted-printable", b"x-uuencode",
+                                      b"7bit"],
+    }
+    bodies = [b"caf\xe9\r\n", "thé\n".encode(), b"--b\r\nContent-Type: text/plain; charset=x\r\n"
+              b"\r\nhi\r\n--b--\r\n", b"=E9=\r\n", b"!!!not base64", b""]
+    for _ in range(4000):
+        headers = [name.encode() + b": " + rng.choice(values)
+                   for name, values in pieces.items() if rng.random() < 0.8]
+        raw = b"\r\n".join([b"From: sam@seeker.example", *headers, b"", rng.choice(bodies)])
+        assert len(draft_hash(raw)) == 64
