@@ -311,3 +311,14 @@ def test_a_missing_mail_folder_is_one_line_naming_the_option(config: Path) -> No
     assert done.returncode == EXIT_UNAVAILABLE  # for the service: a disk not mounted yet
     line = one_line(done)
     assert str(mail) in line and "maildir.path" in line
+
+
+def test_commands_run_in_one_process_release_the_lock_in_turn(
+        config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A caller running several commands in one process (tests, a wrapper) is not locked
+    out by its own earlier command."""
+    from radiosilence.cli.main import main
+
+    monkeypatch.setenv("RADIOSILENCE_LOCK_WAIT", "0.2")
+    codes = [main(["--config", str(config), "scan", "--now", NOW]) for _ in range(3)]
+    assert codes == [0, 0, 0], capsys.readouterr().err

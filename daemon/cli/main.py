@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
             log.exception("failed")
         print(f"radiosilence: {message}", file=sys.stderr)
         return code
+    finally:  # the process may go on (tests, a caller): the next writer must get in
+        if (lock := getattr(args, "state_lock", None)) is not None:
+            lock.close()
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -67,7 +67,7 @@ class StateLock:
                 if time.monotonic() >= deadline:
                     raise AlreadyRunning(
                         f"{self.folder}: the state is busy: {_holder(self.folder / HOLDER_FILE)}"
-                        f" holds it; waited {self.wait:.0f} s, try again when it is done"
+                        f" holds it; waited {self.wait:g} s, try again when it is done"
                     ) from None
                 time.sleep(_POLL_SECONDS)  # flock has no timeout of its own
         self.held = True
