@@ -247,6 +247,12 @@ def test_a_second_instance_says_who_holds_the_lock(tmp_path: Path,
             capture_output=True, text=True, timeout=WAIT, check=False)
         assert check.returncode == 0, check.stderr
         assert f"pid {first.pid}" in check.stdout and "port was not checked" in check.stdout
+        # Nor can the state be reset under its feet: it would go on writing the old file.
+        reset = subprocess.run(
+            [sys.executable, "-m", "radiosilence", "--config", str(config), "reset"],
+            capture_output=True, text=True, timeout=WAIT, check=False)
+        assert reset.returncode == 7 and "stop it" in reset.stderr, reset.stderr
+        assert (root / "state" / "state.sqlite3").exists()
     finally:
         code, err = stop(first)
     assert code == 0, err

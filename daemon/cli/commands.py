@@ -23,6 +23,7 @@ from radiosilence.cli.output import (
 from radiosilence.config.settings import ConfigError, describe_options
 from radiosilence.engine import Engine
 from radiosilence.model import InterviewPlan
+from radiosilence.runtime.lock import AlreadyRunning, service_holder
 from radiosilence.runtime.logs import configure_logging
 from radiosilence.runtime.service import run_service, serve_feed
 from radiosilence.statefile import marker_path
@@ -199,6 +200,9 @@ def cmd_reset(args: argparse.Namespace) -> int:
     settings = load(args)
     hold_state(args, settings)
     database = settings.paths.database
+    if (running := service_holder(database)) is not None:  # it would go on in the old file
+        raise AlreadyRunning(f"radiosilence run is using {database} ({running}): stop it "
+                             "(systemctl --user stop radiosilence), then reset")
     stamp = datetime.now(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%S")
     moved = []
     for path in (database, database.with_name(database.name + "-wal"),
