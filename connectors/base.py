@@ -29,6 +29,13 @@ def same_folder(a: str, b: str) -> bool:
     return a.replace("/", ".").casefold() == b.replace("/", ".").casefold()
 
 
+def account_folder(name: str, wanted: str) -> bool:
+    """Whether folder `name` is `wanted` one level down, in an account's folder: mbsync's
+    per-account layout keeps "personal/Sent" and "personal/Drafts" beside "work/..."."""
+    account, _, rest = name.partition("/")
+    return bool(account and rest) and same_folder(rest, wanted)
+
+
 @dataclass(frozen=True)
 class RawItem:
     """An item as a source delivers it: the bytes of one message or one .ics file."""
@@ -82,6 +89,9 @@ class Unavailable(ConnectorError):
 class Refused(AuthNeeded):
     """The server refused the password or the link the config names (no `radiosilence auth`
     can fix it); the message is one line that says what to change."""
+class SetupNeeded(ConnectorError):
+    """The connector cannot go on without a choice only the user can make (say, which of
+    several accounts' Drafts folders to write to); the message names the option to set."""
 
 
 class MailSource(ABC):

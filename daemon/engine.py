@@ -233,6 +233,8 @@ class Engine:
         stale = self.stale_drafts(plans, wanted)
         reminders = self.reminders(plans, now, stale)
         feed_path = None if dry_run else self.publish(reminders, now)
+        if not dry_run:
+            self.store.mark_cycle(now)  # the marker: a lost database is told from a new one
         keys = {*outcome.created, *outcome.updated, *outcome.removed, *outcome.gone,
                 *outcome.left_edited}
         return CycleReport(report, plans, outcome, feed_path, wanted, now, reminders, stale,

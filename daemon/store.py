@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -19,6 +20,17 @@ from typing import Any
 
 from radiosilence.fsutil import ensure_private_dir
 from radiosilence.model import Address, Attendee, CalEvent, Mail
+from radiosilence.statefile import (
+    BACKUPS_KEPT,
+    StateLost,
+    check_present,
+    damaged,
+    lost,
+    write_backup,
+    write_marker,
+)
+
+__all__ = ["Action", "ActionStatus", "SchemaError", "StateLost", "Store"]
 
 
 class SchemaError(Exception):
@@ -63,10 +75,12 @@ MIGRATIONS: tuple[str, ...] = (
         message_id TEXT PRIMARY KEY, category TEXT NOT NULL, updated_at TEXT NOT NULL
     );
     """,
-    # 3: where each reminder was placed, so one moved past its planned time (which had
+    # 3: facts about the database itself (its id is repeated in the marker file beside
+    # it); where each reminder was placed, so one moved past its planned time (which had
     # passed) stays put until it rings instead of moving every cycle; and which reminders
     # a desktop notification announced on which day, so none is announced twice.
     """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE placements (key TEXT PRIMARY KEY, start TEXT NOT NULL);
     CREATE TABLE notified (key TEXT NOT NULL, day TEXT NOT NULL, PRIMARY KEY (key, day));
     """,
@@ -80,6 +94,10 @@ class ActionStatus(StrEnum):
     EDITED = "edited"  # the user changed it: hands off from now on
     GONE = "gone"  # the user sent or deleted it
     REMOVED = "removed"  # we removed it because nobody needed it any more
+    # Intent, recorded before the sink call: after a crash the next cycle knows that a
+    # draft it cannot find (or finds) was our own doing, not the person's.
+    WRITING = "writing"  # about to write it; the sink may or may not hold it
+    REMOVING = "removing"  # about to delete it; the sink may still hold it
 
 
 @dataclass(frozen=True)
@@ -102,21 +120,33 @@ class Store:
     def __init__(self, path: Path | str) -> None:
         """Open (creating if needed) the database at `path`; ':memory:' for tests.
 
-        Raises SchemaError when the file was written by a newer version.
+        Raises SchemaError when the file was written by a newer version, StateLost when
+        the marker beside it says a database existed here that is now missing, empty or
+        another one, or when it is damaged. Open it with the state's write lock held.
         """
-        if str(path) != ":memory:":
-            path = Path(path)
-            ensure_private_dir(path.parent)
-            path.touch(mode=0o600, exist_ok=True)
-            path.chmod(0o600)
+        self.path = None if str(path) == ":memory:" else Path(path)
+        if self.path is not None:
+            ensure_private_dir(self.path.parent)
+            marker = check_present(self.path)
+            self.path.touch(mode=0o600, exist_ok=True)
+            self.path.chmod(0o600)
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so every write is in an
         # explicit transaction and nothing commits behind our back.
         self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
         self.db.row_factory = sqlite3.Row
-        if str(path) != ":memory:":
-            self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
+        try:
+            if self.path is not None:
+                self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+            self.ident = self._identity()
+        except sqlite3.DatabaseError as error:
+            problem = damaged(self.path, error) if self.path is not None else None
+            if problem is None:
+                raise
+            raise problem from error
+        if self.path is not None:
+            self._check_marker(marker)
 
     def close(self) -> None:
         self.db.close()
@@ -134,6 +164,33 @@ class Store:
                 for statement in _split_sql(MIGRATIONS[number]):
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version={number + 1}")
+
+    def _identity(self) -> str:
+        row = self.db.execute("SELECT value FROM meta WHERE key='id'").fetchone()
+        if row is not None:
+            return str(row[0])
+        with self.transaction():
+            ident = uuid.uuid4().hex
+            self.db.execute("INSERT INTO meta VALUES ('id', ?)", (ident,))
+        return ident
+
+    def _check_marker(self, marker: dict[str, str] | None) -> None:
+        assert self.path is not None
+        if marker is None:  # a new state, or one from before markers: vouch for it now
+            self.mark_cycle(None)
+        elif marker.get("id") != self.ident:
+            raise lost(self.path, marker, f"is another one (id {self.ident})")
+
+    def mark_cycle(self, now: datetime | None) -> None:
+        """Record in the marker beside the database its id and the last cycle's time."""
+        if self.path is not None:
+            write_marker(self.path, self.ident, now)
+
+    def backup(self, now: datetime, keep: int = BACKUPS_KEPT) -> Path:
+        """A consistent copy of the database (SQLite's online backup API) in the backups
+        folder beside it; only the newest `keep` copies are kept. Returns the copy's path."""
+        assert self.path is not None, "an in-memory store has nothing to back up"
+        return write_backup(self.db, self.path, now, keep)
 
     @property
     def schema_version(self) -> int:

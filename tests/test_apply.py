@@ -31,10 +31,11 @@ NOW = datetime(2026, 3, 18, 17, 0, tzinfo=UTC)
 ME = Address("sam@seeker.example", "Sam Seeker")
 
 
-def draft(name: str = "hannah", body: str = "Thank you for your time today.") -> Draft:
+def draft(name: str = "hannah", body: str = "Thank you for your time today.",
+          interview: str = "iv-1") -> Draft:
     person = Address(f"{name}@brightloom.example", name.title())
-    followup = FollowUp(key=f"thank-you/iv-1/{person.email}/0", kind=Kind.THANK_YOU,
-                        interview_id="iv-1", to=(person,), due=NOW + timedelta(days=1),
+    followup = FollowUp(key=f"thank-you/{interview}/{person.email}/0", kind=Kind.THANK_YOU,
+                        interview_id=interview, to=(person,), due=NOW + timedelta(days=1),
                         remind_at=NOW + timedelta(hours=2))
     message = build_draft(followup, ME, "Thank you", body, NOW)
     return Draft(followup, message.as_bytes())
@@ -129,12 +130,25 @@ def test_brake_stops_before_anything_is_written(folder: MemoryDrafts, store: Sto
     first = draft("hannah")
     apply_drafts(want(first), sink, store, NOW)
     sink.delete(sink.find(first.followup.key).ref)  # type: ignore[union-attr]
-    many = [draft(f"person{i}") for i in range(3)]
+    many = [draft(f"person{i}", interview=f"iv-{i + 2}") for i in range(3)]
     before = store.actions()
     with pytest.raises(BrakeError, match="would create 3 drafts"):
         apply_drafts(want(first, *many), sink, store, NOW, max_new=2)
     # The deletion noticed on the way is not recorded either: nothing at all was written.
     assert store.actions() == before and len(folder.drafts) == 0
+
+
+def test_one_interview_asking_too_much_is_held_back_alone(folder: MemoryDrafts,
+                                                           store: Store) -> None:
+    """A hostile invite (thousands of attendees) stops only its own interview: the others
+    get their drafts, and the outcome names the one held back."""
+    sink = folder.sink()
+    hostile = [draft(f"attendee{i}", interview="iv-spam") for i in range(10_000)]
+    fine = [draft("hannah"), draft("lukas", interview="iv-2")]
+    outcome = apply_drafts(want(*hostile, *fine), sink, store, NOW, max_new=10)
+    assert outcome.stalled == {"iv-spam": 10_000}
+    assert sorted(outcome.created) == sorted(d.followup.key for d in fine)
+    assert len(folder.drafts) == 2 and set(store.actions()) == set(want(*fine))
 
 
 def test_untouched_draft_is_updated_in_place(sink: MemoryDraftSink, store: Store) -> None:
@@ -244,3 +258,77 @@ def _action(d: Draft, ref: str, state: ActionStatus = ActionStatus.DRAFTED) -> A
     return Action(key=d.followup.key, kind="thank-you", interview_id="iv-1",
                   recipient=d.followup.to[0].email, draft_ref=ref, content_hash=d.hash,
                   status=state, due=stamp, created_at=stamp, updated_at=stamp)
+
+
+# --- intent before effect: what a crash between intent and outcome leaves -------------------
+
+
+def test_a_draft_missing_after_our_own_removal_is_removed_not_gone() -> None:
+    d = draft()
+    recorded = {d.followup.key: _action(d, "draft-1", ActionStatus.REMOVING)}
+    assert decide(recorded, Observed({d.followup.key: None}), {}) == [
+        Note(d.followup.key, status=ActionStatus.REMOVED)]
+
+
+def test_a_draft_still_there_after_an_interrupted_removal_is_removed_again() -> None:
+    d = draft()
+    recorded = {d.followup.key: _action(d, "draft-1", ActionStatus.REMOVING)}
+    found = StoredDraft("draft-1", d.followup.key, d.raw)
+    assert decide(recorded, Observed({d.followup.key: found}), {}) == [
+        Note(d.followup.key, ref="draft-1", status=ActionStatus.DRAFTED),
+        Remove(d.followup.key, "draft-1")]
+
+
+def test_an_interrupted_write_is_adopted_if_written_and_written_if_not() -> None:
+    d = draft()
+    key = d.followup.key
+    recorded = {key: _action(d, "", ActionStatus.WRITING)}
+    found = StoredDraft("draft-7", key, d.raw)
+    assert decide(recorded, Observed({key: found}), want(d)) == [
+        Note(key, ref="draft-7", status=ActionStatus.DRAFTED)]
+    assert decide(recorded, Observed({key: None}), want(d)) == [
+        Note(key, status=ActionStatus.REMOVED), Create(key, d)]
+
+
+def test_removal_records_its_intent_before_the_delete(folder: MemoryDrafts,
+                                                      store: Store) -> None:
+    sink = folder.sink()
+    d = draft()
+    apply_drafts(want(d), sink, store, NOW)
+    seen = []
+    real_delete = sink.delete
+
+    def delete(ref: str) -> None:
+        seen.append(status(store, d))
+        real_delete(ref)
+
+    sink.delete = delete  # type: ignore[method-assign]
+    apply_drafts({}, sink, store, NOW + timedelta(hours=1))
+    assert seen == [ActionStatus.REMOVING] and status(store, d) == ActionStatus.REMOVED
+
+
+def test_draft_hash_never_raises_on_what_a_person_may_leave() -> None:
+    """4,000 header and body sets a mail program or a hand edit could leave: raw UTF-8 and
+    Latin-1 bytes, unknown charsets, broken encoded words and boundaries. Each hashes."""
+    import random
+
+    rng = random.Random(15)
+    pieces = {
+        "To": ["Tomás <tomás@example.org>".encode(), b"=?utf-8?q?T=C3=A9?= <t@x.y>",
+               b"<@bad", b"a@b, , \xff\xfe@c", "Zoë <zoë@exämple.org>".encode("latin-1"),
+               b"undisclosed-recipients:;", b"=?bogus?x?zz?= <z@z.z>"],
+        "Subject": [b"Re: caf\xc3\xa9", b"=?utf-8?b?!!!?=", b"\xe9t\xe9", b"",
+                    b"=?unknown-8bit?q?x?="],
+        "Content-Type": [b"text/plain; charset=unknown-8bit", b"text/plain; charset=foo",
+                         b'multipart/alternative; boundary="b"', b"text/html", b"text/plain",
+                         b"multipart/mixed"],
+        "Content-Transfer-Encoding": [b"8bit", b"base64", b"quoted-printable", b"x-uuencode",
+                                      b"7bit"],
+    }
+    bodies = [b"caf\xe9\r\n", "thé\n".encode(), b"--b\r\nContent-Type: text/plain; charset=x\r\n"
+              b"\r\nhi\r\n--b--\r\n", b"=E9=\r\n", b"!!!not base64", b""]
+    for _ in range(4000):
+        headers = [name.encode() + b": " + rng.choice(values)
+                   for name, values in pieces.items() if rng.random() < 0.8]
+        raw = b"\r\n".join([b"From: sam@seeker.example", *headers, b"", rng.choice(bodies)])
+        assert len(draft_hash(raw)) == 64

@@ -12,6 +12,7 @@ import email
 import email.policy
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -36,7 +37,8 @@ TOMAS = "tomas.ferreira@brightloom.example"
 NOTE = "moving the billing events from RabbitMQ to Kafka without downtime"
 
 HELPER = '''\
-"""One cycle, as `radiosilence scan` runs it, that dies right after the Nth draft put."""
+"""One cycle, as `radiosilence scan` runs it, that dies right after the Nth draft put
+(or, with a fourth argument "delete", right after the Nth draft deleted)."""
 import os
 import sys
 from pathlib import Path
@@ -48,10 +50,12 @@ from radiosilence.config.settings import load_settings
 
 
 class DieAfterPuts(DraftSink):
-    def __init__(self, inner, limit):
+    def __init__(self, inner, limit, on="put"):
         self.inner = inner
         self.limit = limit
+        self.on = on
         self.puts = 0
+        self.deletes = 0
 
     def find(self, key):
         return self.inner.find(key)
@@ -64,11 +68,14 @@ class DieAfterPuts(DraftSink):
 
     def delete(self, ref):
         self.inner.delete(ref)
+        self.deletes += 1
+        if self.on == "delete" and self.deletes >= self.limit:
+            os._exit(9)  # the draft is gone, its record not yet written
 
     def put(self, raw, key, replace=None, thread_hint=""):
         ref = self.inner.put(raw, key, replace=replace, thread_hint=thread_hint)
         self.puts += 1
-        if self.puts >= self.limit:
+        if self.on == "put" and self.puts >= self.limit:
             os._exit(9)  # no cleanup, no commit, no finally: as if the power went
         return ref
 
@@ -89,7 +96,7 @@ DieAfterPuts.__abstractmethods__ = frozenset()
 config, now, limit = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 settings = load_settings(config)
 engine = open_engine(settings)
-engine.sink = DieAfterPuts(engine.sink, limit)
+engine.sink = DieAfterPuts(engine.sink, limit, *sys.argv[4:5])
 engine.cycle(parse_now(now, settings.user.timezone))
 print("cycle finished without reaching put number", limit)
 '''
@@ -107,8 +114,8 @@ def cli(config: Path, *args: str) -> str:
     return done.stdout
 
 
-def die_after(helper: Path, config: Path, puts: int, now: str = NOW) -> None:
-    done = run(helper, config, now, str(puts))
+def die_after(helper: Path, config: Path, puts: int, now: str = NOW, on: str = "put") -> None:
+    done = run(helper, config, now, str(puts), on)
     assert done.returncode == KILLED, (
         f"the helper should have died after put {puts}: exit {done.returncode}\n"
         f"{done.stdout}\n{done.stderr}")
@@ -231,3 +238,29 @@ def test_a_draft_updated_just_before_a_kill_is_still_ours(helper: Path, config: 
     assert "you edited" not in healed, f"our own update taken for a user edit:\n{healed}"
     out = cli(config, "scan", "--now", LATER)
     assert key not in key_counts(root), f"the expired, untouched thank-you was left behind:\n{out}"
+
+
+def _statuses(config: Path) -> dict[str, str]:
+    database = config.parent / "state" / "state.sqlite3"
+    with sqlite3.connect(database) as db:
+        return dict(db.execute("SELECT key, status FROM actions"))
+
+
+@pytest.mark.parametrize("deletes", [1, 2, 3])
+def test_a_kill_between_delete_and_record_leaves_removed_not_gone(helper: Path, config: Path,
+                                                                  deletes: int) -> None:
+    """The intent is recorded before the delete: the next cycle knows the draft it misses
+    was removed by us, not sent or deleted by the person (which would bar it for good)."""
+    root = config.parent
+    cli(config, "scan", "--now", NOW)
+    before = set(key_counts(root))
+    die_after(helper, config, deletes, LATER, on="delete")  # obsolete drafts go, then death
+    gone_so_far = before - set(key_counts(root))
+    assert len(gone_so_far) == deletes
+    statuses = _statuses(config)
+    removed = max(gone_so_far, key=lambda key: statuses[key] == "removing")
+    assert statuses[removed] == "removing", statuses
+    cli(config, "scan", "--now", LATER)
+    statuses = _statuses(config)
+    assert statuses[removed] == "removed", statuses
+    assert "gone" not in statuses.values(), statuses

@@ -233,12 +233,26 @@ def test_a_second_instance_says_who_holds_the_lock(tmp_path: Path,
     first = start(config, notify)
     try:
         notify.wait_for("READY=1")
+        for leftover in (root / "state").glob("*.lock"):  # a note of who holds it, only
+            leftover.unlink()
         second = subprocess.run(
             [sys.executable, "-m", "radiosilence", "--config", str(config), "run",
              "--now", STORY_NOW], capture_output=True, text=True, timeout=WAIT, check=False)
         assert second.returncode == 7, second.stderr
         assert f"pid {first.pid}" in second.stderr
         assert len(second.stderr.strip().splitlines()) == 1
+        # The service's own port is not a problem for check-config.
+        check = subprocess.run(
+            [sys.executable, "-m", "radiosilence", "--config", str(config), "check-config"],
+            capture_output=True, text=True, timeout=WAIT, check=False)
+        assert check.returncode == 0, check.stderr
+        assert f"pid {first.pid}" in check.stdout and "port was not checked" in check.stdout
+        # Nor can the state be reset under its feet: it would go on writing the old file.
+        reset = subprocess.run(
+            [sys.executable, "-m", "radiosilence", "--config", str(config), "reset"],
+            capture_output=True, text=True, timeout=WAIT, check=False)
+        assert reset.returncode == 7 and "stop it" in reset.stderr, reset.stderr
+        assert (root / "state" / "state.sqlite3").exists()
     finally:
         code, err = stop(first)
     assert code == 0, err
@@ -371,6 +385,61 @@ def test_housekeeping_prunes_old_state_and_orphaned_temporaries(tmp_path: Path) 
     # Drafts that still exist stay recorded: forgetting them could let a second one appear.
     assert {k for k, a in engine.store.actions().items() if a.status == "drafted"} == drafted
     assert not orphan.exists()
+    engine.store.close()
+
+
+def test_housekeeping_keeps_the_last_few_backups(tmp_path: Path) -> None:
+    import sqlite3
+    from datetime import datetime, timedelta
+
+    from radiosilence.config.settings import load_settings
+    from radiosilence.runtime.service import Clock, Service
+    from radiosilence.statefile import BACKUPS_KEPT
+    from radiosilence.wiring import open_engine
+
+    config, _ = make_demo(tmp_path / "demo")
+    settings = load_settings(config)
+    engine = open_engine(settings)
+    story = datetime.fromisoformat(STORY_NOW)
+    engine.cycle(story)
+    clock = Clock(story)
+    service = Service(config, settings, engine, clock, serve=False)
+    for _ in range(BACKUPS_KEPT + 3):  # a day each
+        service.housekeeping()
+        clock.offset += timedelta(days=1)
+    backups = sorted((settings.paths.database.parent / "backups").glob("*.sqlite3"))
+    assert len(backups) == BACKUPS_KEPT
+    with sqlite3.connect(backups[-1]) as copy:
+        kept = {key for (key,) in copy.execute("SELECT key FROM actions")}
+    assert kept == set(engine.store.actions())
+    engine.store.close()
+
+
+def test_a_cycle_finding_the_state_busy_waits_then_retries(tmp_path: Path) -> None:
+    """`note` or `scan` holding the write lock makes the service's cycle wait a bounded
+    time, then try again later: never two writers, never a crash."""
+    from datetime import datetime
+
+    from radiosilence.config.settings import load_settings
+    from radiosilence.runtime.lock import StateLock
+    from radiosilence.runtime.service import Clock, Service
+    from radiosilence.wiring import open_engine
+
+    config, _ = make_demo(tmp_path / "demo")
+    settings = load_settings(config)
+    engine = open_engine(settings)
+    folder = settings.paths.database.parent
+    service = Service(config, settings, engine, Clock(datetime.fromisoformat(STORY_NOW)),
+                      serve=False, lock=StateLock(folder, "run", wait=0.1))
+    other = StateLock(folder, "note")  # another descriptor: flock excludes it as a process
+    with other:
+        service.cycle()
+    assert service.retry_at is not None and "busy" in service.summary
+    assert engine.store.actions() == {}
+    service.cycle()
+    assert service.retry_at is None and len(engine.store.actions()) == 5
+    other.close()
+    service.lock.close()
     engine.store.close()
 
 

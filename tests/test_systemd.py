@@ -18,7 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from radiosilence.cli.errors import EXIT_AUTH, EXIT_CONFIG, EXIT_SCHEMA
+from radiosilence.cli.errors import (
+    EXIT_AUTH,
+    EXIT_CONFIG,
+    EXIT_FILES,
+    EXIT_LOCKED,
+    EXIT_SCHEMA,
+    EXIT_STATE,
+)
 from radiosilence.runtime.install import (
     TEMPLATE_UNIT,
     UNIT,
@@ -139,7 +146,7 @@ def test_setup_errors_are_not_restarted(name: str) -> None:
     text = (SOURCES / name).read_text()
     codes = re.search(r"^RestartPreventExitStatus=(.*)$", text, re.MULTILINE)
     assert codes and {int(code) for code in codes[1].split()} >= {
-        EXIT_CONFIG, EXIT_AUTH, EXIT_SCHEMA}
+        EXIT_CONFIG, EXIT_AUTH, EXIT_SCHEMA, EXIT_LOCKED, EXIT_STATE, EXIT_FILES}
 
 
 @pytest.mark.usefixtures("packaged")

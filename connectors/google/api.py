@@ -77,7 +77,8 @@ def load_credentials(config: GoogleConfig) -> Any:
     from google.oauth2.credentials import Credentials
 
     if not config.token_file.exists():
-        raise AuthNeeded(f"no authorisation at {config.token_file}: run `radiosilence auth`")
+        raise AuthNeeded(f"Google access is not authorised yet (nothing at {config.token_file}): "
+                         "run `radiosilence auth` once")
     try:
         creds = Credentials.from_authorized_user_file(str(config.token_file), list(SCOPES))
     except (ValueError, json.JSONDecodeError) as error:

@@ -29,7 +29,9 @@ from radiosilence.connectors.base import (
     CursorExpired,
     MailSource,
     RawItem,
+    SetupNeeded,
     Unavailable,
+    account_folder,
     same_folder,
 )
 from radiosilence.connectors.local.ctime import changed_since
@@ -56,10 +58,34 @@ def discover_folders(root: Path) -> dict[str, Path]:
     """Return {folder name: directory} of every Maildir folder under `root`, both layouts.
     Raises Unavailable when `root` is missing or cannot be listed."""
     if not root.is_dir():
-        raise Unavailable(f"mail folder {root} does not exist or is not a folder")
+        raise Unavailable(f"mail folder {root} does not exist or is not a folder: "
+                          "mount it, or correct maildir.path in the config")
     folders: dict[str, Path] = {}
     _walk(root, "", folders)
     return folders
+
+
+def find_drafts_folder(folders: dict[str, Path], wanted: str,
+                       root: Path) -> tuple[str, Path] | None:
+    """The (name, directory) of the Drafts folder among `folders`: `wanted` itself, else
+    the one account folder of that name ("personal/Drafts", mbsync's per-account layout);
+    None when there is none. Raises SetupNeeded when several accounts have one."""
+    exact = [(name, path) for name, path in folders.items() if same_folder(name, wanted)]
+    if exact:
+        return exact[0]
+    nested = sorted((name, path) for name, path in folders.items()
+                    if account_folder(name, wanted))
+    if len(nested) > 1:
+        names = ", ".join(f'"{name}"' for name, _ in nested)
+        raise SetupNeeded(f"{root} holds several {wanted} folders ({names}): set "
+                          f"maildir.drafts_folder to the one to write drafts to")
+    return nested[0] if nested else None
+
+
+def accounts(folders: dict[str, Path]) -> list[str]:
+    """The account folders of a per-account layout: top-level names with an INBOX inside."""
+    return sorted({name.partition("/")[0] for name in folders
+                   if account_folder(name, INBOX)})
 
 
 def _walk(path: Path, name: str, folders: dict[str, Path]) -> None:
@@ -123,6 +149,7 @@ class MaildirSource(MailSource):
         self.root = Path(root)
         # Drafts are never mail to understand, ours or the user's unfinished ones.
         self._skip = [*skip_folders, drafts_folder]
+        self._drafts_folder = drafts_folder
         self.max_message_bytes = max_message_bytes
 
     def changes(self, cursor: str | None) -> Changes:
@@ -157,8 +184,10 @@ class MaildirSource(MailSource):
         folders = discover_folders(self.root)
         if not folders:
             log.warning("no Maildir folder (a directory with cur/ or new/) under %s", self.root)
+        drafts = find_drafts_folder(folders, self._drafts_folder, self.root)
+        skip = [*self._skip, *([drafts[0]] if drafts else [])]
         return {name: path for name, path in folders.items()
-                if not any(same_folder(name, skip) for skip in self._skip)}
+                if not any(same_folder(name, other) for other in skip)}
 
     def _scan(self, folder: str, directory: Path, threshold: int) -> list[RawItem | None]:
         """Return the messages in `directory` changed since `threshold` (less the slack), None

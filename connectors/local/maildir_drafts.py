@@ -19,17 +19,19 @@ from pathlib import Path
 from radiosilence.connectors.base import (
     DRAFT_KEY_HEADER,
     DraftSink,
+    SetupNeeded,
     StoredDraft,
     Unavailable,
     draft_key,
-    same_folder,
 )
 from radiosilence.connectors.local.maildir import (
     ATTEMPTS,
     HEADER_LIMIT,
     MAILDIR_SUBDIRS,
     NAME_TIME,
+    accounts,
     discover_folders,
+    find_drafts_folder,
     guarded,
     is_maildir,
     split_info,
@@ -119,25 +121,42 @@ class MaildirDraftSink(DraftSink):
     def _existing_folder(self) -> Path | None:
         """Return the Drafts maildir if there is one; raises Unavailable when root is missing."""
         if self._folder is None or not is_maildir(self._folder):
-            folders = discover_folders(self.root)
-            self._folder = next((path for name, path in folders.items()
-                                 if same_folder(name, self.drafts_folder)), None)
+            found = find_drafts_folder(discover_folders(self.root), self.drafts_folder,
+                                       self.root)
+            self._folder = found[1] if found else None
         return self._folder
 
     def _folder_for_writing(self) -> Path:
         """Return the Drafts maildir with cur/new/tmp present, creating what is missing (0700)."""
         folder = self._existing_folder()
         if folder is None:
-            # Maildir++ when the root is itself INBOX (hierarchy separator "."), else verbatim.
-            if is_maildir(self.root):
-                folder = self.root / ("." + self.drafts_folder.replace("/", "."))
-            else:
-                folder = self.root / self.drafts_folder
+            folder = self._new_folder()
             ensure_private_dir(folder)
         for sub in MAILDIR_SUBDIRS:
             if not (folder / sub).is_dir():  # the user's existing dirs are left as they are
                 ensure_private_dir(folder / sub)
         self._folder = folder
+        return folder
+
+
+    def _new_folder(self) -> Path:
+        """Where a missing Drafts folder goes: Maildir++ when the root is itself INBOX
+        (hierarchy separator "."), else verbatim. Refused (SetupNeeded) when the mail is
+        kept per account: a Drafts folder beside the accounts is one no mail client shows."""
+        if is_maildir(self.root):
+            folder = self.root / ("." + self.drafts_folder.replace("/", "."))
+        else:
+            names = accounts(discover_folders(self.root))
+            if names and "/" not in self.drafts_folder:
+                raise SetupNeeded(
+                    f"{self.root} keeps mail per account ({', '.join(names)}) and has no "
+                    f"{self.drafts_folder} folder: set maildir.drafts_folder to "
+                    f'"{names[0]}/{self.drafts_folder}" (created if missing), or create that '
+                    "folder in your mail client")
+            folder = self.root / self.drafts_folder
+        log.warning("creating the Drafts folder %s: no folder named %s was found in %s; "
+                    "check that your mail client shows it", folder, self.drafts_folder,
+                    self.root)
         return folder
 
 

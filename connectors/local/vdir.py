@@ -82,7 +82,8 @@ class VdirCalendarSource(CalendarSource):
         logged, counted, and its refs kept so that they are not reported removed.
         """
         if not self.root.is_dir():
-            raise Unavailable(f"calendar folder {self.root} does not exist or is not a folder")
+            raise Unavailable(f"calendar folder {self.root} does not exist or is not a folder: "
+                              "mount it, or correct vdir.path in the config")
         listing = _Listing()
         try:
             calendars = _add_files(self.root, "", listing)

@@ -61,14 +61,45 @@ def draft_hash(raw: bytes) -> str:
 
     Headers a mail program rewrites on save (Date, MIME boundaries, encodings) are left
     out, so an untouched draft keeps its hash after a round trip through the client.
+    Never raises: whatever bytes the person leaves in a draft (a raw UTF-8 address, a
+    charset no codec knows, such as "unknown-8bit") are hashed as the bytes they are, so
+    such a draft reads as edited and the cycle goes on. Our own drafts hash as before.
     """
-    msg = BytesParser(policy=email_policy.default).parsebytes(raw)
-    to = ",".join(sorted(str(a.addr_spec).lower() for a in getattr(msg["To"], "addresses", ())))
+    try:
+        msg = BytesParser(policy=email_policy.default).parsebytes(raw)
+        fields = [_recipients(msg), _as_bytes(str(msg["Subject"] or "").strip()),
+                  *_text_lines(msg)]
+    except Exception:  # a message the email package cannot take apart at all
+        return hashlib.sha256(raw).hexdigest()
+    return hashlib.sha256(b"\n".join(fields)).hexdigest()
+
+
+def _recipients(msg: EmailMessage) -> bytes:
+    try:
+        found = [str(a.addr_spec) for a in getattr(msg["To"], "addresses", ())]
+    except Exception:  # an address the header parser gives up on: its text as it is
+        found = [str(value) for value in msg.get_all("To", [])]
+    return _as_bytes(",".join(sorted(address.lower() for address in found)))
+
+
+def _text_lines(msg: EmailMessage) -> list[bytes]:
     part = msg.get_body(preferencelist=("plain",)) if msg.is_multipart() else msg
-    text = part.get_content() if part is not None else ""
-    lines = [line.rstrip() for line in str(text).strip().splitlines()]
-    digest = hashlib.sha256("\n".join([to, str(msg["Subject"] or "").strip(), *lines]).encode())
-    return digest.hexdigest()
+    if part is None:
+        return [b""]
+    try:
+        text = _as_bytes(str(part.get_content()))
+    except (LookupError, UnicodeError, KeyError):  # no codec for its charset: the bytes
+        payload = part.get_payload(decode=True)
+        text = payload if isinstance(payload, bytes) else _as_bytes(str(payload))
+    return [line.rstrip() for line in text.strip().splitlines()]
+
+
+def _as_bytes(text: str) -> bytes:
+    """UTF-8, giving back the original bytes the email package kept as surrogates."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
 
 
 def word_count(text: str) -> int:

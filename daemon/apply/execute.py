@@ -1,9 +1,12 @@
 """Carrying out what `reconcile.decide` chose, in order, against the sink and the store.
 
-Every write to the sink is followed by its record in the store, so a crash between the two
-leaves a draft carrying our key that the next cycle adopts (`observe` finds it), never a
-second draft. A replace writes the new draft before deleting the old one; a crash there
-leaves a copy that `_drop_leftovers` removes, but only if its content is exactly ours.
+Intent before effect: before a draft is written the store records it as WRITING, before
+one is deleted as REMOVING, and the outcome after the sink call. A crash (or a failed
+database write) in between leaves the intent, so the next cycle knows that a draft it
+finds, or misses, was its own doing: a written one is adopted, never written twice, and a
+deleted one is "removed", never "gone" (sent or deleted by the person). A replace writes
+the new draft before deleting the old one; a crash there leaves a copy that
+`_drop_leftovers` removes, but only if its content is exactly ours.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from radiosilence.apply.reconcile import (
     Update,
     check_brake,
     decide,
+    hold_back,
     observe,
     outcome_of,
 )
@@ -38,15 +42,22 @@ def apply_drafts(desired: Mapping[str, Draft], sink: DraftSink, store: Store, no
                  *, dry_run: bool = False, max_new: int = 10) -> Outcome:
     """Make the Drafts folder match `desired` (keyed by follow-up key).
 
-    Raises BrakeError, before changing anything, when more than `max_new` drafts would be
-    created in this one cycle. A dry run only observes and decides.
+    An interview that would create more than `max_new` drafts is held back, alone
+    (`Outcome.stalled`). Raises BrakeError, before changing anything, when all the others
+    together would still create more than `max_new`. A dry run only observes and decides.
     """
     recorded = store.actions()
     ops = decide(recorded, observe(recorded, desired, sink), desired)
+    ops, stalled = hold_back(ops, recorded, desired, max_new)
+    for ident, count in sorted(stalled.items()):
+        log.info("interview %s would get %d drafts at once (limit %d): held back",
+                 ident, count, max_new)
     check_brake(ops, max_new)
     if not dry_run:
         execute(ops, recorded, sink, store, now)
-    return outcome_of(ops)
+    outcome = outcome_of(ops)
+    outcome.stalled = stalled
+    return outcome
 
 
 def execute(ops: list[Op], recorded: Mapping[str, Action], sink: DraftSink, store: Store,
@@ -58,16 +69,19 @@ def execute(ops: list[Op], recorded: Mapping[str, Action], sink: DraftSink, stor
                 log.info("draft %s %s", op.key, _noticed(op))
                 _record(store, actions, op.key, now, **op.changes())
             case Create():
+                _save(store, actions, _new_action(op.draft, "", now, ActionStatus.WRITING))
                 ref = sink.put(op.draft.raw, op.key, thread_hint=op.draft.thread_hint)
-                # A crash right here leaves a draft without a record: the next cycle's
-                # observe() finds it and adopts it.
-                _save(store, actions, _new_action(op.draft, ref, now, ActionStatus.DRAFTED))
+                # A crash right here leaves WRITING: the next cycle's observe() finds the
+                # draft by its key and adopts it.
+                _record(store, actions, op.key, now, draft_ref=ref,
+                        status=ActionStatus.DRAFTED)
             case Update():
                 ref = sink.put(op.draft.raw, op.key, replace=op.ref,
                                thread_hint=op.draft.thread_hint)
                 _record(store, actions, op.key, now, draft_ref=ref, content_hash=op.draft.hash)
                 _drop_leftovers(sink, op.key, ref, {op.old_hash, op.draft.hash})
             case Remove():
+                _record(store, actions, op.key, now, status=ActionStatus.REMOVING)
                 sink.delete(op.ref)
                 _record(store, actions, op.key, now, status=ActionStatus.REMOVED)
             case Adopt():
@@ -79,6 +93,10 @@ def _noticed(note: Note) -> str:
         return "was edited by you: left alone from now on"
     if note.status == ActionStatus.GONE:
         return "was sent or deleted by you"
+    if note.status == ActionStatus.REMOVED:
+        return "was removed by us before an interruption"
+    if note.status == ActionStatus.DRAFTED:
+        return "found as we wrote it, after an interrupted write or removal"
     if note.content_hash is not None:
         return "found as we last wrote it, after an interrupted write"
     return "found where it moved"

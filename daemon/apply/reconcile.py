@@ -12,6 +12,7 @@ user and is never touched again. Nothing here can send mail: sinks only store dr
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -119,6 +120,8 @@ class Outcome:
     adopted: list[str] = field(default_factory=list)
     left_edited: list[str] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
+    # Interviews held back by the brake, with the number of drafts each would have created.
+    stalled: dict[str, int] = field(default_factory=dict)
 
     @property
     def changes(self) -> int:
@@ -131,8 +134,8 @@ class Outcome:
 def observe(recorded: Mapping[str, Action], desired: Mapping[str, Draft],
             sink: DraftSink) -> Observed:
     """Look up, in the sink, every draft `decide` needs to know about; changes nothing."""
-    current = {key: sink.get(action.draft_ref) or sink.find(key)
-               for key, action in recorded.items() if action.status == ActionStatus.DRAFTED}
+    current = {key: (action.draft_ref and sink.get(action.draft_ref)) or sink.find(key)
+               for key, action in recorded.items() if action.status in _IN_SINK}
     orphans = {}
     for key in desired:
         action = recorded.get(key)
@@ -142,13 +145,17 @@ def observe(recorded: Mapping[str, Action], desired: Mapping[str, Draft],
     return Observed(current, orphans)
 
 
+# What we recorded of drafts the sink holds, or may hold after an interrupted write or delete.
+_IN_SINK = (ActionStatus.DRAFTED, ActionStatus.WRITING, ActionStatus.REMOVING)
+
+
 def decide(recorded: Mapping[str, Action], observed: Observed,
            desired: Mapping[str, Draft]) -> list[Op]:
     """The operations that make the mailbox match `desired`. Pure: same input, same list."""
     ops: list[Op] = []
     now_recorded = dict(recorded)
     for key, action in recorded.items():
-        if action.status == ActionStatus.DRAFTED:
+        if action.status in _IN_SINK:
             note = _notice(key, action, observed.current.get(key), desired.get(key))
             if note is not None:
                 ops.append(note)
@@ -162,18 +169,23 @@ def decide(recorded: Mapping[str, Action], observed: Observed,
 
 def _notice(key: str, action: Action, current: StoredDraft | None,
             wanted: Draft | None) -> Note | None:
-    """What became of a draft we recorded as ours: sent or deleted, edited, or moved."""
+    """What became of a draft we recorded as ours: sent or deleted, edited, or moved; or,
+    after an interrupted write or delete, whether the sink holds it (then it is ours again)."""
+    interrupted = action.status != ActionStatus.DRAFTED
     if current is None:
-        return Note(key, status=ActionStatus.GONE)
+        # Vanished without our intent: the person sent or deleted it. With our intent
+        # (REMOVING), or never written (WRITING): it is simply not there, by our doing.
+        return Note(key, status=ActionStatus.REMOVED if interrupted else ActionStatus.GONE)
     found = draft_hash(current.raw)
+    ours = ActionStatus.DRAFTED if interrupted else None
     if found != action.content_hash and wanted is not None and found == wanted.hash:
         # Exactly what we write now: our own update, written just before a crash kept us
         # from recording it. Still ours, not an edit of the user's.
-        return Note(key, ref=current.ref, content_hash=found)
+        return Note(key, ref=current.ref, content_hash=found, status=ours)
     if found != action.content_hash:
         return Note(key, ref=current.ref, status=ActionStatus.EDITED)
-    if current.ref != action.draft_ref:
-        return Note(key, ref=current.ref)
+    if current.ref != action.draft_ref or interrupted:
+        return Note(key, ref=current.ref, status=ours)
     return None
 
 
@@ -203,7 +215,7 @@ def outcome_of(ops: list[Op]) -> Outcome:
                 outcome.updated.append(op.key)
             case Remove():
                 outcome.removed.append(op.key)
-            case Adopt():
+            case Adopt() | Note(status=ActionStatus.DRAFTED):  # found after an interruption
                 outcome.adopted.append(op.key)
             case Note(status=ActionStatus.EDITED):
                 outcome.left_edited.append(op.key)
@@ -212,8 +224,25 @@ def outcome_of(ops: list[Op]) -> Outcome:
     return outcome
 
 
+def hold_back(ops: list[Op], recorded: Mapping[str, Action], desired: Mapping[str, Draft],
+              max_new: int) -> tuple[list[Op], dict[str, int]]:
+    """The brake, per interview: an interview whose operations would create more than
+    `max_new` drafts at once (a hostile invite with thousands of attendees) keeps none of
+    its changes this cycle, only what observing found; the others go on. Returns the
+    operations left and, per stalled interview id, how many drafts it asked for."""
+    def interview_of(key: str) -> str:
+        draft = desired.get(key)
+        return draft.followup.interview_id if draft else recorded[key].interview_id
+
+    creates = Counter(interview_of(op.key) for op in ops if isinstance(op, Create))
+    stalled = {ident: count for ident, count in creates.items() if count > max_new}
+    kept = [op for op in ops if isinstance(op, Note) or interview_of(op.key) not in stalled]
+    return kept, stalled
+
+
 def check_brake(ops: list[Op], max_new: int) -> None:
-    """Raise BrakeError when the operations would create more than `max_new` drafts."""
+    """Raise BrakeError when the operations would create more than `max_new` drafts: the
+    last guard, once `hold_back` has stopped every single interview that asks too much."""
     creates = sum(1 for op in ops if isinstance(op, Create))
     if creates > max_new:
         raise BrakeError(

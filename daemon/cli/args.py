@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from radiosilence.cli.errors import UsageProblem
 from radiosilence.config.settings import Settings, load_settings
 from radiosilence.engine import Engine
+from radiosilence.runtime.lock import StateLock
+from radiosilence.store import Store
 from radiosilence.wiring import open_engine
 
 
@@ -29,8 +31,26 @@ def parse_now(value: str | None, tz: ZoneInfo) -> datetime:
 
 
 def setup(args: argparse.Namespace) -> tuple[Settings, Engine, datetime]:
+    """Settings, engine and moment of a command that syncs (so writes): under the lock."""
     settings = load(args)
-    return settings, open_engine(settings), parse_now(args.now, settings.user.timezone)
+    now = parse_now(args.now, settings.user.timezone)
+    hold_state(args, settings)
+    return settings, open_engine(settings), now
+
+
+def open_store(args: argparse.Namespace, settings: Settings) -> Store:
+    """The store, for a command that writes it, under the lock."""
+    hold_state(args, settings)
+    return Store(settings.paths.database)
+
+
+def hold_state(args: argparse.Namespace, settings: Settings) -> StateLock:
+    """Take the state's write lock for the rest of the command (the process's exit drops
+    it), before the database is opened, so that a migration runs under it too."""
+    lock = StateLock(settings.paths.database.parent, str(args.command))
+    lock.acquire()
+    vars(args)["state_lock"] = lock  # kept alive with the command's arguments
+    return lock
 
 
 def load(args: argparse.Namespace) -> Settings:
@@ -41,6 +61,7 @@ def load(args: argparse.Namespace) -> Settings:
     (`run`, `serve`) sets the configured level as it is.
     """
     settings = load_settings(args.config)
+    vars(args)["database"] = settings.paths.database  # for the error messages of `main`
     if not args.verbose:
         level = settings.logging.level
         logging.getLogger().setLevel("WARNING" if level == "info" else level.upper())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from radiosilence.cli.checks import client_file_problems
 from radiosilence.config.settings import ConfigError, Settings
 from radiosilence.connectors.google.api import SCOPES, save_credentials
 from radiosilence.wiring import token_path
@@ -22,6 +23,9 @@ def authorise(settings: Settings) -> Path:
     if secrets is None or not secrets.exists():
         raise ConfigError([f"{settings.source_file}: google.client_secrets: set it to the "
                            "OAuth client file downloaded from Google Cloud (see README)"])
+    problems = client_file_problems(secrets, settings.source_file or "the config")
+    if problems:  # the library's own errors name neither the file nor the remedy
+        raise ConfigError(problems)
     # The library's redirect server logs each request line at INFO, and that line carries
     # the authorisation code: a credential, which never goes into our logs.
     logging.getLogger("google_auth_oauthlib").setLevel(logging.WARNING)

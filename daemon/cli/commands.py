@@ -10,18 +10,24 @@ from zoneinfo import ZoneInfo
 
 import platformdirs
 
-from radiosilence.cli.args import load, parse_now, setup
+from radiosilence.apply.reconcile import BrakeError, Observed, check_brake, decide, hold_back
+from radiosilence.cli.args import hold_state, load, open_store, parse_now, setup
 from radiosilence.cli.errors import UsageProblem
 from radiosilence.cli.output import (
+    held_back_lines,
     other_events_table,
     plan_json,
     print_cycle,
     print_stale,
     status_table,
 )
-from radiosilence.config.settings import describe_options
+from radiosilence.config.settings import ConfigError, describe_options
+from radiosilence.engine import Engine
+from radiosilence.model import InterviewPlan
+from radiosilence.runtime.lock import AlreadyRunning, service_holder
 from radiosilence.runtime.logs import configure_logging
 from radiosilence.runtime.service import run_service, serve_feed
+from radiosilence.statefile import marker_path
 from radiosilence.store import Store
 from radiosilence.understand.interviews import interview_id
 
@@ -30,6 +36,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     settings, engine, now = setup(args)
     report = engine.cycle(now, dry_run=args.dry_run)
     print_cycle(report, settings, dry_run=args.dry_run)
+    _print_held_back(report.outcome.stalled, report.plans, engine)
     return 0
 
 
@@ -37,7 +44,30 @@ def cmd_plan(args: argparse.Namespace) -> int:
     settings, engine, now = setup(args)
     report = engine.cycle(now, dry_run=True)
     print_cycle(report, settings, dry_run=True)
+    _print_held_back(report.outcome.stalled, report.plans, engine)
     return 0
+
+
+def _print_held_back(stalled: dict[str, int], plans: list[InterviewPlan],
+                     engine: Engine) -> None:
+    for line in held_back_lines(stalled, plans, engine.options.max_new_drafts):
+        print(line)
+
+
+def _brake_status(engine: Engine, plans: list[InterviewPlan], now: datetime) -> None:
+    """What the brake would hold back next cycle. From the store alone, without asking the
+    mailbox (a status must not spend Gmail quota): the drafts it would create are the ones
+    it holds no record of."""
+    desired, recorded = engine.drafts_for(plans, now), engine.store.actions()
+    limit = engine.options.max_new_drafts
+    ops, stalled = hold_back(decide(recorded, Observed(), desired), recorded, desired, limit)
+    try:
+        check_brake(ops, limit)
+    except BrakeError as error:
+        print(f"\nStopped by the draft brake: {error}")
+    if stalled:
+        print()
+        _print_held_back(stalled, plans, engine)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -51,6 +81,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     else:
         print(status_table(plans, settings.user.timezone, now))
         print_stale(stale)
+        _brake_status(engine, plans, now)
         if args.all:
             print("\nOther events (`radiosilence track ID` makes one an interview):")
             print(other_events_table(engine, {p.interview.id for p in plans},
@@ -113,23 +144,34 @@ def cmd_auth(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    """Every check `scan` and `run` make, without writing: problems raise ConfigError."""
+    from radiosilence.cli.checks import setup_problems
+
     settings = load(args)
-    print(f"config OK: {settings.source_file or 'defaults (no config file)'}")
+    problems, warnings = setup_problems(settings)
+    for warning in warnings:
+        print(f"warning: {warning}")
+    if problems:
+        raise ConfigError(problems)
+    print(f"config OK: {settings.source_file}")
     for name, kind, default, help_text in describe_options():
         print(f"  {name} ({kind}, default {default!r}): {help_text}")
     return 0
 
 
-def _known_interview(store: Store, ident: str) -> None:
-    """Refuse ids that name no event we know: a typo would otherwise be stored silently."""
-    known = {interview_id(e.uid, e.recurrence_id) for e in store.events()}
-    if ident not in known:
+def _known_interview(store: Store, ident: str) -> set[str]:
+    """Refuse ids that name no event we know: a typo would otherwise be stored silently.
+    Returns the addresses of the people in that event."""
+    events = [e for e in store.events() if interview_id(e.uid, e.recurrence_id) == ident]
+    if not events:
         raise UsageProblem(f"{ident}: no such event; `radiosilence status --all` lists the ids")
+    return {person.email.lower() for e in events  # people, not rooms or mailing lists
+            for person in (*e.attendees, *([e.organizer] if e.organizer else []))
+            if person.cutype in ("INDIVIDUAL", "UNKNOWN", "")}
 
 
 def cmd_override(args: argparse.Namespace) -> int:
-    settings = load(args)
-    store = Store(settings.paths.database)
+    store = open_store(args, load(args))
     _known_interview(store, args.interview)
     mode = None if args.command == "untrack" else args.command
     with store.transaction():
@@ -140,9 +182,41 @@ def cmd_override(args: argparse.Namespace) -> int:
 
 def cmd_note(args: argparse.Namespace) -> int:
     settings = load(args)
-    store = Store(settings.paths.database)
-    _known_interview(store, args.interview)
+    store = open_store(args, settings)
+    people = _known_interview(store, args.interview) - {a.lower() for a in settings.user.addresses}
+    if args.who and args.who.strip().lower() not in people:
+        raise UsageProblem(f"--who {args.who}: nobody of that address is in {args.interview}; "
+                           f"give one of {', '.join(sorted(people)) or '(nobody listed)'}")
     with store.transaction():
         store.set_note(args.interview, args.who, args.text, datetime.now(ZoneInfo("UTC")))
     print(f"{args.interview}: note saved; drafts not yet edited by you will use it")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    store = open_store(args, load(args))
+    print(f"state saved to {store.backup(datetime.now(ZoneInfo('UTC')))}")
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    """Start over: the database and its marker are moved aside, never deleted."""
+    settings = load(args)
+    hold_state(args, settings)
+    database = settings.paths.database
+    if (running := service_holder(database)) is not None:  # it would go on in the old file
+        raise AlreadyRunning(f"radiosilence run is using {database} ({running}): stop it "
+                             "(systemctl --user stop radiosilence), then reset")
+    stamp = datetime.now(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%S")
+    moved = []
+    for path in (database, database.with_name(database.name + "-wal"),
+                 database.with_name(database.name + "-shm"), marker_path(database)):
+        if path.exists():
+            path.rename(path.with_name(f"{path.name}.before-reset-{stamp}"))
+            moved.append(path.name)
+    if not moved:
+        print(f"{database}: nothing to reset")
+        return 0
+    print(f"{database}: moved aside ({', '.join(moved)} now end in .before-reset-{stamp}); "
+          "the next cycle starts a new state and may write again drafts you deleted")
     return 0

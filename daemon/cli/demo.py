@@ -13,7 +13,7 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
-from radiosilence.cli.args import parse_now
+from radiosilence.cli.args import hold_state, parse_now
 from radiosilence.cli.errors import UsageProblem
 from radiosilence.cli.output import print_cycle
 from radiosilence.config.settings import load_settings
@@ -74,6 +74,7 @@ def run_demo(args: argparse.Namespace) -> int:
     target = args.dir or Path(tempfile.mkdtemp(prefix="radiosilence-demo-"))
     config = prepare(target)
     settings = load_settings(config)
+    hold_state(args, settings)
     engine = open_engine(settings)
     now = parse_now(args.now or DEMO_NOW, settings.user.timezone)
     print(f"Sample mailbox and calendar copied to {target}")
@@ -87,6 +88,7 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"\nDrafts written ({len(drafts)}), ready for review in {drafts_dir}:")
     for path in drafts:
         print(f"  {path}")
-    print(f"\nCarry on with: radiosilence --config {config} status --now {DEMO_NOW}")
+    # The moment the story was run at, so that carrying on does not move it back.
+    print(f"\nCarry on with: radiosilence --config {config} status --now {args.now or DEMO_NOW}")
     return 0
 

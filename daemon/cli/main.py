@@ -12,12 +12,14 @@ from typing import Any
 from radiosilence.cli.classify import add_classify_command
 from radiosilence.cli.commands import (
     cmd_auth,
+    cmd_backup,
     cmd_check_config,
     cmd_feed_url,
     cmd_install_service,
     cmd_note,
     cmd_override,
     cmd_plan,
+    cmd_reset,
     cmd_run,
     cmd_scan,
     cmd_serve,
@@ -44,11 +46,14 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as error:  # one line for the user; the traceback with -v
-        message, code = explain(error)
-        if args.verbose or code == 1:
+        message, code = explain(error, getattr(args, "database", None))
+        if args.verbose:  # the traceback only when asked for: the line says what to do
             log.exception("failed")
         print(f"radiosilence: {message}", file=sys.stderr)
         return code
+    finally:  # the process may go on (tests, a caller): the next writer must get in
+        if (lock := getattr(args, "state_lock", None)) is not None:
+            lock.close()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
         # Also accepted after the command; SUPPRESS keeps the top-level value otherwise.
         command.add_argument("--config", type=Path, default=argparse.SUPPRESS,
                              help="config file (default: the XDG location)")
+        command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                             help="debug logs, tracebacks")
         if now:
             command.add_argument("--now", help="pretend it is this time (ISO 8601)")
         return command
@@ -103,7 +110,13 @@ def _parser() -> argparse.ArgumentParser:
     note.add_argument("interview", help="interview id (iv-...)")
     note.add_argument("text", help="e.g. 'how they moved billing to event sourcing'")
     note.add_argument("--who", default="", help="the interviewer's address this note is about")
-    add_classify_command(sub)
+    add("backup", cmd_backup, "save a consistent copy of the state in its backups folder",
+        now=False)
+    add("reset", cmd_reset, "start over with a new state (the old one is moved aside); "
+        "drafts you deleted may be written again", now=False)
+    classify = add_classify_command(sub)
+    classify.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                          help="debug logs, tracebacks")
     add_review_commands(add)
     add_setup_command(add)
     return parser

@@ -99,3 +99,11 @@ def plan_json(p: InterviewPlan, reminders: Mapping[str, Reminder]) -> dict[str, 
         "questions": [{"message_id": q.message_id, "category": str(q.category),
                        "confidence": q.confidence, "question": q.text} for q in p.questions],
     }
+
+
+def held_back_lines(stalled: dict[str, int], plans: list[InterviewPlan], limit: int) -> list[str]:
+    """One line per interview the brake held back, with what to do about it."""
+    names = {p.interview.id: p.interview.company or p.interview.title for p in plans}
+    return [f"Held back: {ident} ({names.get(ident) or '?'}) would get {count} drafts at once "
+            f"(limit {limit}); check `radiosilence plan`, then `radiosilence ignore {ident}` "
+            "or raise drafts.max_new_per_cycle" for ident, count in sorted(stalled.items())]

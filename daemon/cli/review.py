@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from radiosilence.cli.args import load, setup
+from radiosilence.cli.args import load, open_store, setup
 from radiosilence.cli.errors import UsageProblem
 from radiosilence.cli.output import table
 from radiosilence.model import Category
@@ -55,7 +55,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_label(args: argparse.Namespace) -> int:
-    store = Store(load(args).paths.database)
+    store = open_store(args, load(args))
     if args.export:
         return _export(store)
     if not args.message_id or not args.category:

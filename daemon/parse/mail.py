@@ -21,7 +21,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
 
-from radiosilence.connectors.base import RawItem, same_folder
+from radiosilence.connectors.base import RawItem, account_folder, same_folder
 from radiosilence.mailformat import unfold_header
 from radiosilence.model import Address, CalEvent, Mail
 from radiosilence.parse.calendar import ParseError, parse_calendar
@@ -112,7 +112,9 @@ def _message(data: bytes) -> Message:
 
 
 def _in_folders(folder: str, folders: frozenset[str] | set[str]) -> bool:
-    return bool(folder) and any(same_folder(folder, f) for f in folders)
+    # One level down counts too: mbsync's per-account layout ("personal/Sent").
+    return bool(folder) and any(same_folder(folder, f) or account_folder(folder, f)
+                                for f in folders)
 
 
 def _draft_flag(flags: str) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import os
 import re
@@ -21,7 +20,6 @@ import socket
 import socketserver
 import sys
 import threading
-import time
 from datetime import UTC
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,11 +36,13 @@ FEED_NAME = "radiosilence.ics"
 # holding anything else (a stray edit, a partial copy) is replaced by a new token.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{22,256}")  # 22 characters already carry 132 bits
 _NOT_FOUND = b"not found\n"
-_VEVENT = re.compile(rb"^BEGIN:VEVENT\r?$", re.MULTILINE)
 _LOG_SECRETS = re.compile(r"[A-Za-z0-9_-]{20,}")  # anything token-like, in case of a near miss
 _LOG_QUERY = re.compile(r"\?[^\s\"]*")
 _LOG_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]}
 RETRY_AFTER_SECONDS = 60
+MAX_CONNECTIONS = 32  # calendar apps poll now and then: a few at a time is plenty
+_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nServer: radiosilence\r\nRetry-After: 60\r\n"
+         b"Content-Length: 0\r\nConnection: close\r\n\r\n")
 _RETRY = ("Retry-After", str(RETRY_AFTER_SECONDS))
 _NO_STORE = ("Cache-Control", "no-store")
 
@@ -136,9 +136,13 @@ class FeedServer:
 
 
 class _FeedHTTPServer(ThreadingHTTPServer):
-    """One thread per connection; remembers open connections so stop() can close them."""
+    """One thread per connection, at most MAX_CONNECTIONS at once (a connection beyond is
+    answered 503 and closed); remembers open connections so stop() can close them."""
 
     daemon_threads = True
+    # The listen backlog (listen(2)) holds what the kernel accepts before we do: no more
+    # than we would serve at once, so a flood waits in our cap, not in a deep queue.
+    request_queue_size = MAX_CONNECTIONS
 
     def __init__(self, address: tuple[str, int], feed_path: Path, token: str) -> None:
         self.feed_path, self.token = feed_path, token
@@ -153,7 +157,16 @@ class _FeedHTTPServer(ThreadingHTTPServer):
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._lock:
-            self._open.add(request)
+            full = len(self._open) >= MAX_CONNECTIONS
+            if not full:
+                self._open.add(request)
+        if full:  # no thread for it: a short answer, then the connection is closed
+            try:
+                request.sendall(_BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
         super().process_request(request, client_address)
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
@@ -234,16 +247,11 @@ class _FeedHandler(BaseHTTPRequestHandler):
             self._reply(200, data, headers, "text/calendar; charset=utf-8")
 
     def _health(self) -> None:
-        # Only numbers: no path, no token, nothing from the reminders themselves.
-        loaded = self._load()
-        state: dict[str, object] = {"status": "no feed yet", "feed_age_seconds": None,
-                                    "events": 0}
-        if loaded is not None:
-            state = {"status": "ok", "feed_age_seconds": max(0, round(time.time() - loaded[1])),
-                     "events": len(_VEVENT.findall(loaded[0]))}
-        body = json.dumps(state).encode("ascii") + b"\n"
-        self._reply(200 if loaded else 503, body,
-                    [_NO_STORE] if loaded else [_NO_STORE, _RETRY], "application/json")
+        # Answered without the token, so it says nothing about the feed but whether it is
+        # there: not how many reminders it holds, nor how old it is.
+        if self._load() is None:
+            return self._reply(503, b"no feed yet\n", [_NO_STORE, _RETRY])
+        self._reply(200, b"ok\n", [_NO_STORE])
 
     def _load(self) -> tuple[bytes, float] | None:
         """The feed's bytes and mtime from one open file (so they agree); None if unreadable."""

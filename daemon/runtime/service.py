@@ -9,6 +9,7 @@ systemd is told READY, STATUS, WATCHDOG and STOPPING over $NOTIFY_SOCKET (sd_not
 
 from __future__ import annotations
 
+import errno
 import logging
 import random
 import signal
@@ -24,14 +25,20 @@ import schedule
 
 from radiosilence.apply.reconcile import BrakeError
 from radiosilence.config.settings import ConfigError, Settings, load_settings
-from radiosilence.connectors.base import AuthNeeded, ConnectorError, RateLimited, Unavailable
+from radiosilence.connectors.base import (
+    AuthNeeded,
+    ConnectorError,
+    RateLimited,
+    SetupNeeded,
+    Unavailable,
+)
 from radiosilence.engine import Engine
 from radiosilence.fsutil import remove_stale_temporaries
 from radiosilence.render import TemplateProblem
 from radiosilence.report import CycleReport, draft_lines, noticed_lines, summary_line
-from radiosilence.runtime.lock import InstanceLock
+from radiosilence.runtime.lock import AlreadyRunning, ServiceLock, StateLock
 from radiosilence.runtime.notify import notify, watchdog_seconds
-from radiosilence.store import ActionStatus, SchemaError
+from radiosilence.store import ActionStatus, SchemaError, StateLost
 from radiosilence.wiring import open_engine
 
 if TYPE_CHECKING:
@@ -43,7 +50,7 @@ FIRST_RETRY_SECONDS = 30.0
 # The service sorts what a cycle raises into three kinds (STYLE.md, "sort errors at the edge"):
 # fatal: retrying cannot fix it; the service stops with an exit code the unit does not
 #   restart on, and the journal says what to fix.
-FATAL = (AuthNeeded, ConfigError, SchemaError, TemplateProblem)
+FATAL = (AuthNeeded, ConfigError, SchemaError, SetupNeeded, StateLost, TemplateProblem)
 # transient: the outside world is away for now; retried with backoff, one line each time.
 TRANSIENT = (Unavailable, RateLimited, ConnectorError, OSError, sqlite3.OperationalError)
 # Anything else is a bug: its traceback is logged once, at ERROR, then it is retried with
@@ -75,8 +82,12 @@ class Service:
     the FATAL errors after cleaning up."""
 
     def __init__(self, config: Path | None, settings: Settings, engine: Engine,
-                 clock: Clock, *, serve: bool = True, heartbeat: Heartbeat | None = None) -> None:
+                 clock: Clock, *, serve: bool = True, heartbeat: Heartbeat | None = None,
+                 lock: StateLock | None = None) -> None:
         self.config = config
+        # Each cycle and the housekeeping hold the write lock; between them `note`,
+        # `label` and the like may write.
+        self.lock = lock or StateLock(settings.paths.database.parent, "run")
         self.settings = settings
         self.engine = engine
         self.clock = clock
@@ -132,6 +143,7 @@ class Service:
             notify("STOPPING=1")
             self._stop_server()
             self.engine.close()
+            self.lock.close()
         if self.fatal is not None:
             raise self.fatal
 
@@ -196,7 +208,8 @@ class Service:
         """One cycle; failures are logged and retried with backoff, fatal ones stop the loop."""
         self.retry_at = None
         try:
-            report = self.engine.cycle(self.clock.now())
+            with self.lock:
+                report = self.engine.cycle(self.clock.now())
         except FATAL as error:
             self.fatal, self.stopping = error, True
             return
@@ -205,7 +218,7 @@ class Service:
             log.error("cycle stopped: %s", error)
             self._status("stopped by the draft brake: run `radiosilence plan`")
             return
-        except TRANSIENT as error:  # an outage: keep serving, try again soon
+        except (*TRANSIENT, AlreadyRunning) as error:  # an outage or a busy state: retry
             self._retry_later(error)
             return
         except Exception as error:  # a bug: the traceback once, then retried like an outage
@@ -217,7 +230,9 @@ class Service:
         _journal(report)
         actions = self.engine.store.actions().values()
         pending = sum(1 for a in actions if a.status == ActionStatus.DRAFTED)
-        self._status(f"{len(report.plans)} interviews, {pending} drafts pending, "
+        held = (f", {len(report.outcome.stalled)} held back by the draft brake "
+                "(see `radiosilence status`)" if report.outcome.stalled else "")
+        self._status(f"{len(report.plans)} interviews, {pending} drafts pending{held}, "
                      f"next sync {self._next_sync()}")
 
     def _retry_later(self, error: Exception) -> None:
@@ -228,7 +243,8 @@ class Service:
         if isinstance(error, RateLimited) and error.retry_after:
             delay = max(delay, error.retry_after)
         self.retry_at = self.clock.now() + timedelta(seconds=delay)
-        log.warning("cycle failed (%s); trying again in %.0f s", _one_line(error), delay)
+        where = f"{self.settings.paths.database}: " if isinstance(error, sqlite3.Error) else ""
+        log.warning("cycle failed (%s%s); trying again in %.0f s", where, _one_line(error), delay)
         if isinstance(error, TRANSIENT) and log.isEnabledFor(logging.DEBUG):
             log.debug("details", exc_info=error)
         self._status(f"waiting to retry after an error: {_one_line(error)}")
@@ -242,14 +258,16 @@ class Service:
         """Forget what is older than twice the recruiting window; compact the database."""
         window = timedelta(days=2 * self.settings.policy.recruiting_window_days)
         try:
-            removed = self.engine.store.prune(self.clock.now() - window)
-            self.engine.store.compact()
+            with self.lock:
+                removed = self.engine.store.prune(self.clock.now() - window)
+                self.engine.store.compact()
+                backup = self.engine.store.backup(self.clock.now())
             for folder in {self.settings.state_dir, self.settings.feed.path.parent}:
                 removed += remove_stale_temporaries(folder, 3600, time.time())
         except Exception as error:
             log.warning("housekeeping failed: %s", _one_line(error))
             return
-        log.info("housekeeping: %d old rows removed", removed)
+        log.info("housekeeping: %d old rows removed, state saved to %s", removed, backup)
 
     def reload(self) -> None:
         """Read the config again; keep the old one when the new one is broken."""
@@ -258,8 +276,9 @@ class Service:
             if settings.state_dir != self.settings.state_dir:
                 raise ConfigError([f"{settings.source_file}: paths.state_dir: cannot change "
                                    "while running; restart the service"])
-            engine = open_engine(settings, self.heartbeat.beat)
-        except (ConfigError, SchemaError, TemplateProblem) as error:
+            with self.lock:
+                engine = open_engine(settings, self.heartbeat.beat)
+        except (ConfigError, SchemaError, StateLost, TemplateProblem, AlreadyRunning) as error:
             log.error("config not reloaded, still running on the old one: %s",
                       str(error).replace("\n", "; "))
             return
@@ -282,7 +301,7 @@ class Service:
         feed = self.settings.feed
         token = load_or_create_token(self.settings.state_dir)
         server = FeedServer(feed.path, token, feed.host, feed.port)
-        host, port = server.start()
+        host, port = start_server(server, self.settings)
         self.server = server
         log.info("serving the feed on http://%s:%d/ (see `radiosilence feed-url`)", host, port)
 
@@ -300,6 +319,21 @@ class Service:
         return when.strftime("%H:%M") if when else "-"
 
 
+def start_server(server: FeedServer, settings: Settings) -> tuple[str, int]:
+    """Start `server`; an address it cannot bind is a setup problem (ConfigError: restarting
+    does not free a port another program holds), named with the option that sets it."""
+    try:
+        return server.start()
+    except OSError as error:
+        if error.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        where = settings.source_file or "the config"
+        raise ConfigError([f"{where}: feed.port: cannot listen on {settings.feed.host}:"
+                           f"{settings.feed.port} ({error.strerror}); another program (or "
+                           "radiosilence instance) uses it: choose another port there"]) \
+            from error
+
+
 def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}".replace("\n", "; ")[:300]
 
@@ -313,7 +347,7 @@ def serve_feed(settings: Settings) -> int:
         signal.signal(signum, lambda *_: stop.set())
     feed = settings.feed
     server = FeedServer(feed.path, load_or_create_token(settings.state_dir), feed.host, feed.port)
-    host, port = server.start()
+    host, port = start_server(server, settings)
     log.info("serving the feed on http://%s:%d/", host, port)
     notify("READY=1\nSTATUS=serving the feed")
     ping = watchdog_seconds()
@@ -329,16 +363,20 @@ def serve_feed(settings: Settings) -> int:
 def run_service(config: Path | None, settings: Settings, start: datetime | None, *,
                 serve: bool = True) -> int:
     """Lock, loop. Returns 0 after a clean stop; raises FATAL errors and AlreadyRunning."""
-    lock = InstanceLock(settings.state_dir)
-    lock.acquire()
+    lock = StateLock(settings.paths.database.parent, "run")
+    instance = ServiceLock(settings.paths.database)
     try:
         heartbeat = Heartbeat()
-        service = Service(config, settings, open_engine(settings, heartbeat.beat), Clock(start),
-                          serve=serve, heartbeat=heartbeat)
+        with lock:  # the schema migration, if any, runs under the write lock
+            engine = open_engine(settings, heartbeat.beat)
+            instance.acquire()
+        service = Service(config, settings, engine, Clock(start), serve=serve,
+                          heartbeat=heartbeat, lock=lock)
         service.install_signal_handlers()
         service.run()
     finally:
-        lock.release()
+        instance.release()
+        lock.close()
     return 0
 
 
