@@ -8,9 +8,12 @@ translated once, inside the connector, into the exceptions below.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import Message
 from email.parser import BytesHeaderParser
+from typing import Protocol
 
 from radiosilence.mailformat import unfold_header
 
@@ -77,6 +80,39 @@ class NotFound(ConnectorError):
 
 class Unavailable(ConnectorError):
     """The source cannot be reached right now; try again later."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a triage says of a message from its headers alone.
+
+    keep: read the whole message. Otherwise, with `words`: read it only when its text holds
+    one of them (any case, as a substring); without words: leave it out. Whatever the
+    verdict, a source keeps a message carrying a calendar invitation (text/calendar or an
+    .ics part), which headers cannot show.
+    """
+
+    keep: bool
+    words: tuple[str, ...] = ()
+
+
+KEEP = Verdict(True)
+DROP = Verdict(False)
+# The header fields a triage may read; an IMAP source fetches these and no others.
+TRIAGE_FIELDS = ("From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID",
+                 "In-Reply-To", "References")
+
+
+class Triage(Protocol):
+    """Decides from headers which messages a source reads whole (headers first).
+
+    The policy is not the connector's: it comes from understand/recruiting.py, through
+    wiring. A source asks `batch()` for a judge once per `changes()` call and calls it over
+    the new messages' headers (an `email.message.Message` holding the TRIAGE_FIELDS) and
+    folder name, oldest first, since a reply is judged by what came before it.
+    """
+
+    def batch(self) -> Callable[[Message, str], Verdict]: ...
 
 
 class MailSource(ABC):

@@ -26,7 +26,7 @@ from radiosilence.mailformat import unfold_header
 from radiosilence.model import Address, CalEvent, Mail
 from radiosilence.parse.calendar import ParseError, parse_calendar
 
-__all__ = ["ParseError", "parse_mail", "html_to_text"]
+__all__ = ["ParseError", "parse_mail", "parse_head", "html_to_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +99,33 @@ def parse_mail(
         invites=invites,
         thread_hint=item.thread,  # the provider's thread id (Gmail); "" for Maildir
         reply_to=_addresses(msg, "reply-to"),
+    )
+
+
+def parse_head(
+    head: Message,
+    folder: str,
+    *,
+    own_addresses: frozenset[str],
+    sent_folders: frozenset[str],
+    default_tz: tzinfo,
+) -> Mail:
+    """Return the `Mail` of a headers-only message (parsed with policy.default), with no
+    body and no invites: what a headers-first triage judges, read by the same rules as
+    `parse_mail`. Without a usable Date it is dated at the far end of time (never "old")."""
+    sender = (_addresses(head, "from") or _addresses(head, "sender") or (Address(""),))[0]
+    try:
+        date = _date(head, None, default_tz)
+    except ParseError:
+        date = datetime.max.replace(tzinfo=UTC)
+    own_emails = {a.lower() for a in own_addresses}
+    return Mail(
+        id=_first_id(_header(head, "message-id")), ref="", folder=folder, date=date,
+        sender=sender, to=_addresses(head, "to"), cc=_addresses(head, "cc"),
+        subject=_header(head, "subject"), in_reply_to=_first_id(_header(head, "in-reply-to")),
+        references=_ids(_header(head, "references")), headers={}, body="",
+        own=_in_folders(folder, sent_folders) or sender.email in own_emails, draft=False,
+        invites=(), reply_to=_addresses(head, "reply-to"),
     )
 
 

@@ -1,0 +1,421 @@
+"""A real Dovecot for the IMAP tests, and a counting, cuttable proxy in front of it.
+
+`Dovecot` runs `dovecot -F -c CONF` as our child on a free loopback port, with a throwaway
+config and Maildir under a temp folder (../shared/PROVIDERS.md); it is ready when the port
+greets "* OK", and SIGTERM stops it. Every username gets its own empty mailbox, so one server
+serves a whole test session: a test takes a fresh user.
+
+`Proxy` forwards one port to Dovecot, counts the IMAP commands clients send (literals
+skipped, so an APPENDed message is not mistaken for commands) and the bytes the server sends
+back, and can be cut (`down()`): open connections are closed and new ones hang up at once,
+which is what a client sees of a server gone away.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import selectors
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from imapclient import IMAPClient
+
+from radiosilence.connectors.imap.session import ImapAccount, ImapSession
+
+PASSWORD = "secret"
+START_SECONDS = 30.0
+_users = itertools.count(1)
+
+CONFIG_23 = """\
+protocols = imap
+listen = 127.0.0.1
+base_dir = {tmp}/run
+state_dir = {tmp}/state
+instance_name = rs-test-{port}
+log_path = /dev/stderr
+info_log_path = /dev/stderr
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_login_user = {login_user}
+default_internal_user = {login_user}
+default_internal_group = {group}
+mail_location = maildir:~/Maildir
+mail_uid = {uid}
+mail_gid = {gid}
+first_valid_uid = 0
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+passdb {{
+  driver = static
+  args = password={password}
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={tmp}/mail/%u
+}}
+namespace inbox {{
+  inbox = yes
+  separator = /
+  mailbox Drafts {{
+    special_use = \\Drafts
+    auto = subscribe
+  }}
+  mailbox Sent {{
+    special_use = \\Sent
+    auto = subscribe
+  }}
+  mailbox Trash {{
+    special_use = \\Trash
+    auto = subscribe
+  }}
+  mailbox Junk {{
+    special_use = \\Junk
+    auto = subscribe
+  }}
+}}
+"""
+
+CONFIG_24 = """\
+dovecot_config_version = 2.4.0
+dovecot_storage_version = 2.4.0
+protocols = imap
+listen = 127.0.0.1
+base_dir = {tmp}/run
+state_dir = {tmp}/state
+instance_name = rs-test-{port}
+log_path = /dev/stderr
+info_log_path = /dev/stderr
+ssl = no
+auth_allow_cleartext = yes
+auth_mechanisms = plain login
+default_login_user = {login_user}
+default_internal_user = {login_user}
+default_internal_group = {group}
+mail_driver = maildir
+mail_path = ~/Maildir
+mail_uid = {uid}
+mail_gid = {gid}
+first_valid_uid = 0
+service imap-login {{
+  inet_listener imap {{
+    listen = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+passdb static {{
+  password = {password}
+}}
+userdb static {{
+  fields {{
+    uid = {uid}
+    gid = {gid}
+    home = {tmp}/mail/%{{user}}
+  }}
+}}
+namespace inbox {{
+  inbox = yes
+  separator = /
+  mailbox Drafts {{
+    special_use = \\Drafts
+    auto = subscribe
+  }}
+  mailbox Sent {{
+    special_use = \\Sent
+    auto = subscribe
+  }}
+  mailbox Trash {{
+    special_use = \\Trash
+    auto = subscribe
+  }}
+  mailbox Junk {{
+    special_use = \\Junk
+    auto = subscribe
+  }}
+}}
+"""
+
+
+def dovecot_available() -> bool:
+    return shutil.which("dovecot") is not None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def dovecot_version() -> tuple[int, int]:
+    done = subprocess.run(["dovecot", "--version"], capture_output=True, text=True, check=True)
+    major, minor = re.match(r"(\d+)\.(\d+)", done.stdout.strip()).groups()  # type: ignore
+    return int(major), int(minor)
+
+
+class Dovecot:
+    """A Dovecot of our own; `start()`, then `stop()` (the fixture in conftest does both)."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def config_text(self) -> str:
+        as_root = os.geteuid() == 0
+        # As root the userdb may not hand out uid 0: mail belongs to nobody (PROVIDERS.md).
+        uid, gid = (65534, 65534) if as_root else (os.getuid(), os.getgid())
+        login_user = "nobody" if as_root else os.environ.get("USER", "nobody")
+        group = "nogroup" if as_root else str(os.getgid())
+        template = CONFIG_24 if dovecot_version() >= (2, 4) else CONFIG_23
+        return template.format(tmp=self.tmp, port=self.port, password=PASSWORD, uid=uid,
+                               gid=gid, login_user=login_user, group=group)
+
+    def start(self) -> Dovecot:
+        for sub in ("run", "state", "mail"):
+            (self.tmp / sub).mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            os.chown(self.tmp / "mail", 65534, 65534)
+            os.chmod(self.tmp, 0o755)
+        conf = self.tmp / "dovecot.conf"
+        conf.write_text(self.config_text(), encoding="utf-8")
+        log = open(self.tmp / "dovecot.log", "wb")  # noqa: SIM115 (kept open for the child)
+        self.process = subprocess.Popen(["dovecot", "-F", "-c", str(conf)], stdout=log,
+                                        stderr=subprocess.STDOUT)
+        self._await_greeting()
+        return self
+
+    def _await_greeting(self) -> None:
+        """Return once the port greets "* OK"; fail when Dovecot exits or never listens."""
+        assert self.process is not None
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=5) as conn:
+                    if conn.recv(256).startswith(b"* OK"):
+                        return
+            except OSError:
+                pass
+            try:  # waits on the child, not the clock: a Dovecot that died ends this at once
+                code = self.process.wait(timeout=0.05)
+            except subprocess.TimeoutExpired:
+                continue
+            raise RuntimeError(f"dovecot exited with {code}:\n{self.log()}")
+        raise RuntimeError(f"dovecot did not greet on port {self.port}:\n{self.log()}")
+
+    def log(self) -> str:
+        return (self.tmp / "dovecot.log").read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def mailbox(self, user: str) -> Path:
+        return self.tmp / "mail" / user / "Maildir"
+
+
+def new_user() -> str:
+    return f"user{next(_users)}-{os.getpid()}"
+
+
+class Proxy:
+    """Forwards 127.0.0.1:`port` to `target`; counts commands and bytes; can be cut."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        self.commands: Counter[str] = Counter()
+        self.bytes_down = 0
+        self._cut = False
+        self._open: list[socket.socket] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self._cut:
+                client.close()
+                continue
+            server = socket.create_connection(("127.0.0.1", self.target))
+            with self._lock:
+                self._open += [client, server]
+            threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
+
+    def _pump(self, client: socket.socket, server: socket.socket) -> None:
+        parser = _CommandParser(self.commands, self._lock)
+        selector = selectors.DefaultSelector()
+        selector.register(client, selectors.EVENT_READ, (client, server, True))
+        selector.register(server, selectors.EVENT_READ, (server, client, False))
+        try:
+            while True:
+                for key, _ in selector.select():
+                    source, sink, upward = key.data
+                    data = source.recv(65536)
+                    if not data:
+                        return
+                    if upward:
+                        parser.feed(data)
+                    else:
+                        with self._lock:
+                            self.bytes_down += len(data)
+                    sink.sendall(data)
+        except OSError:
+            return
+        finally:
+            selector.close()
+            for sock in (client, server):
+                sock.close()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.commands.clear()
+            self.bytes_down = 0
+
+    def total(self) -> int:
+        with self._lock:
+            return sum(self.commands.values())
+
+    @contextmanager
+    def down(self) -> Iterator[None]:
+        self._cut = True
+        with self._lock:
+            doomed, self._open = self._open, []
+        for sock in doomed:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+        try:
+            yield
+        finally:
+            self._cut = False
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+class _CommandParser:
+    """Counts tagged client commands by name ("UID FETCH", "STATUS"), skipping literals."""
+
+    LITERAL = re.compile(rb"\{(\d+)\+?\}\r?\n?$")
+
+    def __init__(self, counts: Counter[str], lock: threading.Lock) -> None:
+        self.counts = counts
+        self.lock = lock
+        self.buffer = b""
+        self.skip = 0
+        self.continued = False  # the line goes on after a literal: not a new command
+
+    def feed(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            if self.skip:
+                taken = min(self.skip, len(self.buffer))
+                self.buffer, self.skip = self.buffer[taken:], self.skip - taken
+                if self.skip:
+                    return
+            end = self.buffer.find(b"\n")
+            if end < 0:
+                return
+            line, self.buffer = self.buffer[:end + 1], self.buffer[end + 1:]
+            if not self.continued:
+                self._count(line)
+            literal = self.LITERAL.search(line.rstrip(b"\r\n") + b"\r\n")
+            self.continued = literal is not None
+            if literal:
+                self.skip = int(literal[1])
+
+    def _count(self, line: bytes) -> None:
+        words = line.split()
+        if len(words) < 2 or words[0] == b"DONE":
+            return
+        name = words[1].upper()
+        if name == b"UID" and len(words) > 2:
+            name += b" " + words[2].upper()
+        with self.lock:
+            self.counts[name.decode("ascii", "replace")] += 1
+
+
+def account(port: int, user: str) -> ImapAccount:
+    return ImapAccount(host="127.0.0.1", port=port, username=user, password=PASSWORD,
+                       security="none")
+
+
+def session(port: int, user: str) -> ImapSession:
+    return ImapSession(account(port, user))
+
+
+def admin(server: Dovecot, user: str) -> IMAPClient:
+    """A client straight to Dovecot (not through the proxy): the world outside our code."""
+    client = IMAPClient("127.0.0.1", port=server.port, ssl=False, timeout=30)
+    client.login(user, PASSWORD)
+    return client
+
+
+def appended_uid(answer: bytes) -> tuple[int, int]:
+    """(UIDVALIDITY, UID) from an APPEND answer carrying APPENDUID (Dovecot has UIDPLUS)."""
+    match = re.search(rb"\[APPENDUID (\d+) (\d+)\]", answer)
+    assert match, answer
+    return int(match[1]), int(match[2])
+
+
+@contextmanager
+def running_dovecot() -> Iterator[Dovecot]:
+    """A started Dovecot in a folder of its own, stopped and removed after. Not under
+    pytest's tmp_path: that is 0700 root's, and the mail belongs to nobody (as root)."""
+    if not dovecot_available():
+        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd; see .ci/run)")
+    folder = Path(tempfile.mkdtemp(prefix="rs-dovecot-"))
+    server = Dovecot(folder)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# Named fixtures: a test module imports `dovecot_fixture` and asks for `dovecot`.
+@pytest.fixture(scope="session", name="dovecot")
+def dovecot_fixture() -> Iterator[Dovecot]:
+    """One Dovecot for the session; tests use a fresh user each (an empty mailbox)."""
+    with running_dovecot() as server:
+        yield server
+
+
+@pytest.fixture(name="proxy")
+def proxy_fixture(dovecot: Dovecot) -> Iterator[Proxy]:
+    front = Proxy(dovecot.port)
+    yield front
+    front.close()
