@@ -152,7 +152,8 @@ def _mail_source(settings: Settings, store: Store, google: _Google | None,
 
     maildir = settings.maildir
     return MaildirSource(maildir.path, maildir.skip_folders, maildir.drafts_folder,
-                         settings.sources.max_message_mb * 1024 * 1024)
+                         settings.sources.max_message_mb * 1024 * 1024,
+                         triage=mail_triage(settings, store, clock))
 
 
 def _calendar_source(settings: Settings, google: _Google | None,

@@ -21,6 +21,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from email import policy
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
@@ -172,7 +173,8 @@ class ImapMailSource(MailSource):
                 found = _Found(folder, label, validity, uid, int(data.get(b"RFC822.SIZE", 0)),
                                data.get(b"INTERNALDATE"), _flags(data.get(b"FLAGS", ())))
                 if self.triage is not None:
-                    found.head = BytesHeaderParser().parsebytes(_header_bytes(data))
+                    found.head = BytesHeaderParser(policy=policy.default).parsebytes(
+                        _header_bytes(data))
                     found.calendar = _has_calendar(data.get(b"BODYSTRUCTURE"))
                 cycle.found.append(found)
 
@@ -237,12 +239,11 @@ def _when(item: _Found) -> tuple[float, int]:
     """Oldest first by the Date header, else the delivery time: replies follow what they
     answer."""
     stamp: datetime | None = None
-    raw = item.head.get("Date") if item.head is not None else None
-    if raw:
-        try:
-            stamp = parsedate_to_datetime(str(raw))
-        except (TypeError, ValueError, IndexError):
-            stamp = None
+    try:
+        raw = item.head.get("Date") if item.head is not None else None
+        stamp = parsedate_to_datetime(str(raw)) if raw else None
+    except Exception:  # malformed (the stdlib raises several kinds)
+        stamp = None
     stamp = stamp or item.received
     try:
         return (stamp.timestamp() if stamp is not None else 0.0, item.uid)
