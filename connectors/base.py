@@ -8,7 +8,7 @@ translated once, inside the connector, into the exceptions below.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
@@ -107,12 +107,13 @@ class Triage(Protocol):
     """Decides from headers which messages a source reads whole (headers first).
 
     The policy is not the connector's: it comes from understand/recruiting.py, through
-    wiring. A source asks `batch()` for a judge once per `changes()` call and calls it over
-    the new messages' headers (an `email.message.Message` holding the TRIAGE_FIELDS) and
-    folder name, oldest first, since a reply is judged by what came before it.
+    wiring. A source calls `judge` once per `changes()` call with the headers of all the new
+    messages (each an `email.message.Message` holding at least the TRIAGE_FIELDS, as the
+    cheap `BytesHeaderParser()` gives it) and their folder names, in any order: a reply is
+    judged by the whole batch. It returns one verdict per message, in the same order.
     """
 
-    def batch(self) -> Callable[[Message, str], Verdict]: ...
+    def judge(self, heads: Sequence[tuple[Message, str]]) -> list[Verdict]: ...
 
 
 class MailSource(ABC):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import json
 from datetime import UTC, datetime, timedelta
-from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser
 from email.policy import SMTP
@@ -144,17 +143,20 @@ def test_headers_first_stores_the_same_messages_and_reads_fewer(tmp_path: Path) 
     assert seen_first < seen_whole  # the noise was never read whole
 
 
-def test_the_triage_answers_replies_to_what_it_passed_earlier_in_the_batch() -> None:
+def test_the_triage_keeps_replies_to_what_it_passed_in_any_order() -> None:
     triage = RecruitingTriage(own=frozenset({USER}), sent_folders=frozenset({"Sent"}),
                               known=set, has_message=lambda _: False)
-    judge = triage.batch()
 
     def head(raw: bytes) -> Message:
-        return BytesHeaderParser(policy=policy.default).parsebytes(raw)
+        return BytesHeaderParser().parsebytes(raw)
 
     first_id, first = _message("hr@employer.example", "Your interview", "x", "8bit")
-    _, reply = _message(USER, "Re: hi", "ok", "8bit", reply_to_id=first_id)
+    reply_id, reply = _message(USER, "Re: hi", "ok", "8bit", reply_to_id=first_id)
+    _, answer = _message("hr@employer.example", "Re: hi", "ok", "8bit", reply_to_id=reply_id)
     _, stranger = _message(USER, "Re: hi", "ok", "8bit", reply_to_id="nobody@x.example")
-    assert judge(head(first), "INBOX").keep
-    assert judge(head(reply), "Sent").keep
-    assert not judge(head(stranger), "Sent").keep
+    _, board = _message("alerts@linkedin.com", "Interview tips", "x", "8bit")
+    heads = [(head(answer), "INBOX"), (head(reply), "Sent"), (head(stranger), "Sent"),
+             (head(board), "INBOX"), (head(first), "INBOX")]  # replies before the original
+    verdicts = triage.judge(heads)
+    assert [v.keep for v in verdicts] == [True, True, False, False, True]
+    assert verdicts[2].words and not verdicts[3].words  # look for words; drop the board

@@ -21,10 +21,8 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy
 from email.message import Message
 from email.parser import BytesHeaderParser
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from imapclient import IMAPClient
@@ -36,7 +34,6 @@ from radiosilence.connectors.base import (
     MailSource,
     RawItem,
     Triage,
-    Verdict,
 )
 from radiosilence.connectors.imap.folders import Folders, discover
 from radiosilence.connectors.imap.session import ImapSession
@@ -121,6 +118,10 @@ class ImapMailSource(MailSource):
             if name not in states:  # the folder is gone or no longer watched
                 cycle.removed.extend(f"{name}/{old.validity}/{uid}" for uid in sorted(old.uids))
         items = self._read(client, cycle)
+        if cycle.selected is not None:
+            # STATUS on a selected folder may answer from that session's stale view (RFC
+            # 3501 6.3.10): leave it, so that the next cycle's STATUS sees expunges too.
+            _leave(client)
         cursor = json.dumps({"v": CURSOR_VERSION,
                              "folders": {n: s.dump() for n, s in states.items()}},
                             sort_keys=True)
@@ -173,8 +174,7 @@ class ImapMailSource(MailSource):
                 found = _Found(folder, label, validity, uid, int(data.get(b"RFC822.SIZE", 0)),
                                data.get(b"INTERNALDATE"), _flags(data.get(b"FLAGS", ())))
                 if self.triage is not None:
-                    found.head = BytesHeaderParser(policy=policy.default).parsebytes(
-                        _header_bytes(data))
+                    found.head = BytesHeaderParser().parsebytes(_header_bytes(data))
                     found.calendar = _has_calendar(data.get(b"BODYSTRUCTURE"))
                 cycle.found.append(found)
 
@@ -209,11 +209,10 @@ class ImapMailSource(MailSource):
     def _judged(self, client: IMAPClient, found: list[_Found], cycle: _Cycle) -> list[_Found]:
         """The messages the triage keeps, or whose text holds its words (the server says)."""
         assert self.triage is not None
-        judge = self.triage.batch()
+        verdicts = self.triage.judge([(item.head or Message(), item.label) for item in found])
         kept: set[int] = set()
         asks: dict[tuple[str, tuple[str, ...]], list[_Found]] = {}
-        for item in sorted(found, key=_when):
-            verdict: Verdict = judge(item.head or Message(), item.label)
+        for item, verdict in zip(found, verdicts, strict=True):
             if verdict.keep or item.calendar:
                 kept.add(id(item))
             elif verdict.words:
@@ -227,28 +226,19 @@ class ImapMailSource(MailSource):
         return [item for item in found if id(item) in kept]
 
 
+def _leave(client: IMAPClient) -> None:
+    if client.has_capability("UNSELECT"):
+        client.unselect_folder()
+    else:
+        client.close_folder()  # selected read-only (EXAMINE): CLOSE expunges nothing
+
+
 def _any_word(words: tuple[str, ...]) -> list[str]:
     """SEARCH keys true when the body holds any of `words`: OR BODY a OR BODY b BODY c."""
     keys: list[str] = []
     for word in words[:-1]:
         keys += ["OR", "BODY", word]
     return [*keys, "BODY", words[-1]]
-
-
-def _when(item: _Found) -> tuple[float, int]:
-    """Oldest first by the Date header, else the delivery time: replies follow what they
-    answer."""
-    stamp: datetime | None = None
-    try:
-        raw = item.head.get("Date") if item.head is not None else None
-        stamp = parsedate_to_datetime(str(raw)) if raw else None
-    except Exception:  # malformed (the stdlib raises several kinds)
-        stamp = None
-    stamp = stamp or item.received
-    try:
-        return (stamp.timestamp() if stamp is not None else 0.0, item.uid)
-    except (OverflowError, ValueError, OSError):
-        return (0.0, item.uid)
 
 
 def _header_bytes(data: dict[bytes, Any]) -> bytes:

@@ -22,9 +22,7 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import UTC, datetime
 from email import policy
-from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -217,34 +215,17 @@ class MaildirSource(MailSource):
 
 
 def triaged(items: list[RawItem], triage: Triage) -> list[RawItem]:
-    """The items `triage` may keep, judged from their headers oldest first; a body is
-    looked into only when the triage asks for words, and decoded only when the raw bytes
-    cannot tell."""
-    judge = triage.batch()
-    heads = [(BytesHeaderParser(policy=policy.default).parsebytes(item.data), item)
-             for item in items]
-    kept: set[int] = set()
-    for head, item in sorted(heads, key=_oldest_first):
-        verdict = judge(head, item.folder)
+    """The items `triage` may keep, judged from their headers; a body is looked into only
+    when the triage asks for words, and decoded only when the raw bytes cannot tell."""
+    parser = BytesHeaderParser()  # compat32: the cheap parser; the triage reads it as needed
+    verdicts = triage.judge([(parser.parsebytes(item.data), item.folder) for item in items])
+    kept = []
+    for item, verdict in zip(items, verdicts, strict=True):
         lowered = item.data.lower()
-        if verdict.keep or any(mark in lowered for mark in _CALENDAR_MARKS):
-            kept.add(id(item))
-        elif verdict.words and _holds_any(item.data, lowered, verdict.words):
-            kept.add(id(item))
-    return [item for item in items if id(item) in kept]
-
-
-def _oldest_first(pair: tuple[Message, RawItem]) -> float:
-    head, item = pair
-    try:
-        stamp = parsedate_to_datetime(str(head["Date"]))
-    except Exception:  # missing or malformed (the stdlib raises several kinds)
-        stamp = item.received
-    if stamp is None:
-        return 0.0
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    return stamp.timestamp()
+        if verdict.keep or any(mark in lowered for mark in _CALENDAR_MARKS) or (
+                verdict.words and _holds_any(item.data, lowered, verdict.words)):
+            kept.append(item)
+    return kept
 
 
 def _holds_any(data: bytes, lowered: bytes, words: tuple[str, ...]) -> bool:

@@ -110,23 +110,69 @@ def parse_head(
     sent_folders: frozenset[str],
     default_tz: tzinfo,
 ) -> Mail:
-    """Return the `Mail` of a headers-only message (parsed with policy.default), with no
-    body and no invites: what a headers-first triage judges, read by the same rules as
-    `parse_mail`. Without a usable Date it is dated at the far end of time (never "old")."""
-    sender = (_addresses(head, "from") or _addresses(head, "sender") or (Address(""),))[0]
+    """Return the `Mail` of a headers-only message, with no body and no invites: what a
+    headers-first triage judges, read as `parse_mail` reads it. `head` may come from the
+    cheap compat32 parser (BytesHeaderParser()): a header plain enough for both parsers to
+    agree on is read the cheap way, any other through policy.default, as parse_mail does.
+    Without a usable Date it is dated at the far end of time (never "old")."""
+    raws: dict[str, str] = {}
+    for key, value in head.raw_items():  # the first of each name, as _raw reads them
+        raws.setdefault(key.lower(), str(value))
+    sender = (_head_addresses(raws, "from") or _head_addresses(raws, "sender")
+              or (Address(""),))[0]
     try:
         date = _date(head, None, default_tz)
     except ParseError:
         date = datetime.max.replace(tzinfo=UTC)
     own_emails = {a.lower() for a in own_addresses}
     return Mail(
-        id=_first_id(_header(head, "message-id")), ref="", folder=folder, date=date,
-        sender=sender, to=_addresses(head, "to"), cc=_addresses(head, "cc"),
-        subject=_header(head, "subject"), in_reply_to=_first_id(_header(head, "in-reply-to")),
-        references=_ids(_header(head, "references")), headers={}, body="",
+        id=_first_id(_head_text(raws, "message-id")), ref="", folder=folder, date=date,
+        sender=sender, to=_head_addresses(raws, "to"), cc=_head_addresses(raws, "cc"),
+        subject=_head_text(raws, "subject"),
+        in_reply_to=_first_id(_head_text(raws, "in-reply-to")),
+        references=_ids(_head_text(raws, "references")), headers={}, body="",
         own=_in_folders(folder, sent_folders) or sender.email in own_emails, draft=False,
-        invites=(), reply_to=_addresses(head, "reply-to"),
+        invites=(), reply_to=_head_addresses(raws, "reply-to"),
     )
+
+
+# In these, policy.default and a plain split may read a header differently (encoded words,
+# quoted or commented parts, escapes, groups, 8-bit bytes); without them both agree.
+_NOT_PLAIN = re.compile(r'=\?|["()\\;:\[\]]|[^\x00-\x7f]')
+
+
+def _head_text(raws: dict[str, str], name: str) -> str:
+    raw = raws.get(name)
+    if raw is None:
+        return ""
+    if _NOT_PLAIN.search(raw) is None:
+        return unfold_header(raw).strip()
+    return _header(_one_header(name, raw), name)
+
+
+def _head_addresses(raws: dict[str, str], name: str) -> tuple[Address, ...]:
+    raw = raws.get(name)
+    if raw is None:
+        return ()
+    if _NOT_PLAIN.search(raw) is not None:
+        return _addresses(_one_header(name, raw), name)
+    found = []
+    # Plain text is "Name <spec>" or "spec", comma-separated: split as getaddresses would,
+    # at a fraction of its cost (a first scan judges every message's headers).
+    for part in unfold_header(raw).split(","):
+        display, bracket, rest = part.partition("<")
+        spec = rest.partition(">")[0] if bracket else display
+        email = spec.strip().lower()
+        if _ADDR_SPEC.fullmatch(email):
+            found.append(Address(email, display.strip() if bracket else ""))
+    return tuple(found)
+
+
+def _one_header(name: str, raw: str) -> Message:
+    """A message holding just the header `name`, parsed by policy.default as parse_mail's."""
+    msg = Message(policy=policy.default)
+    msg.set_raw(name, raw)  # stored as the parser stores it, parsed on access
+    return msg
 
 
 def _message(data: bytes) -> Message:

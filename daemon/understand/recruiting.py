@@ -6,7 +6,7 @@ body) and the Gmail search (whole words, Gmail does no stemming), so both keep t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from email.message import Message
 
@@ -46,7 +46,8 @@ LOOK_FOR = Verdict(False, RECRUITING_WORDS)  # keep it if its text has one of th
 
 class RecruitingTriage:
     """Headers first: the decisions of `looks_recruiting` and of Sync's reply rule, taken
-    from headers alone, for sources to read whole only what may be kept.
+    from headers alone, for sources to read whole only what may be kept (the `Triage` of
+    connectors/base.py).
 
     It keeps a superset of what Sync keeps (Sync still decides on the whole message): a
     reply to a stored message or to one not dropped earlier in the batch, mail with a known
@@ -67,27 +68,33 @@ class RecruitingTriage:
         self.oldest = oldest
         self.default_tz = default_tz
 
-    def batch(self) -> Callable[[Message, str], Verdict]:
+    def judge(self, heads: Sequence[tuple[Message, str]]) -> list[Verdict]:
         known = self.known()
         oldest = self.oldest() - _DATE_SLACK if self.oldest is not None else None
-        passed: set[str] = set()  # ids of the batch's messages not dropped so far
-
-        def judge(head: Message, folder: str) -> Verdict:
-            mail = parse_head(head, folder, own_addresses=self.own,
-                              sent_folders=self.sent_folders, default_tz=self.default_tz)
-            if oldest is not None and mail.date < oldest:
-                return DROP  # Sync drops it too, before any other rule
-            verdict = self._verdict(mail, known, passed)
-            if verdict != DROP and mail.id:
+        mails = [parse_head(head, folder, own_addresses=self.own,
+                            sent_folders=self.sent_folders, default_tz=self.default_tz)
+                 for head, folder in heads]
+        # Sync drops mail older than its window before any other rule: so does this.
+        recent = [oldest is None or mail.date >= oldest for mail in mails]
+        verdicts = [self._verdict(mail, known) if ok else DROP
+                    for mail, ok in zip(mails, recent, strict=True)]
+        # Replies to anything not dropped are kept, as Sync keeps replies to kept mail, to
+        # any depth: a superset of Sync's, which decides again on the whole messages.
+        passed = {m.id for m, v in zip(mails, verdicts, strict=True) if v != DROP and m.id}
+        grown = True
+        while grown:
+            grown = False
+            for i, mail in enumerate(mails):
+                if verdicts[i].keep or not recent[i] or not _answers(mail, passed):
+                    continue
+                verdicts[i] = KEEP
+                grown = grown or (bool(mail.id) and mail.id not in passed)
                 passed.add(mail.id)
-            return verdict
+        return verdicts
 
-        return judge
-
-    def _verdict(self, mail: Mail, known: set[str], passed: set[str]) -> Verdict:
-        refs = [ref for ref in (mail.in_reply_to, *mail.references) if ref]
-        if any(ref in passed or self.has_message(ref) for ref in refs):
-            return KEEP  # Sync keeps replies to kept mail whatever their words or sender
+    def _verdict(self, mail: Mail, known: set[str]) -> Verdict:
+        if _answers(mail, set(), self.has_message):
+            return KEEP  # Sync keeps replies to stored mail whatever their words or sender
         others = counterparts(mail)
         if any(senders.is_job_board(a.domain) for a in others):
             return DROP
@@ -96,3 +103,10 @@ class RecruitingTriage:
         if any(word in mail.subject.lower() for word in RECRUITING_WORDS):
             return KEEP
         return LOOK_FOR
+
+
+def _answers(mail: Mail, ids: set[str],
+             stored: Callable[[str], bool] = lambda _: False) -> bool:
+    """Whether `mail` answers one of `ids` or a stored message (In-Reply-To, References)."""
+    refs = [ref for ref in (mail.in_reply_to, *mail.references) if ref]
+    return any(ref in ids or stored(ref) for ref in refs)
