@@ -145,9 +145,12 @@ def _mail_source(settings: Settings, store: Store, google: _Google | None,
     if imap is not None:
         from radiosilence.connectors.imap.source import ImapMailSource
 
+        # Mail is delivered at or after its Date; two days more for clocks that run ahead.
+        reach = timedelta(days=settings.policy.recruiting_window_days + 2)
         return ImapMailSource(imap, settings.sources.max_message_mb * 1024 * 1024,
                               folders=settings.imap.folders,
-                              triage=mail_triage(settings, store, clock))
+                              triage=mail_triage(settings, store, clock),
+                              since=lambda: (clock() - reach).date())
     from radiosilence.connectors.local.maildir import MaildirSource
 
     maildir = settings.maildir

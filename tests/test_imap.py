@@ -5,6 +5,7 @@ login errors, passwords kept out of logs, and folders found by SPECIAL-USE."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -93,6 +94,22 @@ def test_a_new_uidvalidity_reads_the_folder_again(dovecot: Dovecot, user: str) -
     later = source.changes(first.cursor)
     assert [i.ref for i in later.items] != [old] and len(later.items) == 1
     assert later.removed == [old]
+
+
+def test_a_first_scan_reads_only_the_window_and_never_the_rest_again(
+        dovecot: Dovecot, proxy: Proxy, user: str) -> None:
+    client = admin(dovecot, user)
+    old = datetime.now(UTC) - timedelta(days=400)
+    client.append("INBOX", recruiting_mail("Interview long ago"), msg_time=old)
+    client.append("INBOX", recruiting_mail("Interview this week"))
+    since = (datetime.now(UTC) - timedelta(days=122)).date()
+    source = ImapMailSource(session(proxy.port, user), MAX, since=lambda: since)
+    first = source.changes(None)
+    assert [b"this week" in i.data for i in first.items] == [True]
+    client.append("INBOX", recruiting_mail("Interview feedback"))
+    later = source.changes(first.cursor)
+    assert [b"feedback" in i.data for i in later.items] == [True]
+    assert source.changes(later.cursor).items == []
 
 
 def test_headers_first_fetches_whole_only_what_may_be_kept(

@@ -4,7 +4,8 @@ The cursor is JSON, `{"v": 1, "folders": {NAME: {"validity": V, "next": N, "coun
 "modseq": M, "uids": "1:40,42"}}}`: per watched folder its UIDVALIDITY, UIDNEXT, message
 count, HIGHESTMODSEQ (0 without CONDSTORE) and the UIDs seen. A cycle with nothing new costs
 one STATUS per folder (plus one LIST for the account); a changed UIDVALIDITY means the folder
-is read again from scratch, its old refs reported removed.
+is read again from scratch, its old refs reported removed. From scratch, with `since`, only
+mail delivered since that day is read; the older UIDs are recorded as seen.
 
 Refs are "FOLDER/UIDVALIDITY/UID", stable as long as the server keeps its UIDs. Nothing here
 sets \\Seen: bodies and headers are fetched with BODY.PEEK.
@@ -18,9 +19,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from email.message import Message
 from email.parser import BytesHeaderParser
 from typing import Any
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 CURSOR_VERSION = 1
 CHUNK = 200  # UIDs per FETCH: bounded command lines and responses
+SEARCH_CHUNK = 5000  # UIDs per SEARCH: its answer is short, and UID ranges compact well
 _MB = 1024 * 1024
 _HEAD = "BODY.PEEK[HEADER.FIELDS ({})]".format(" ".join(f.upper() for f in TRIAGE_FIELDS))
 _FLAG_LETTERS = {"\\draft": "D", "\\flagged": "F", "\\answered": "R", "\\seen": "S",
@@ -95,11 +97,15 @@ class ImapMailSource(MailSource):
     """The watched folders of one IMAP account (see folders.py for which ones)."""
 
     def __init__(self, session: ImapSession, max_message_bytes: int,
-                 folders: Sequence[str] = (), triage: Triage | None = None) -> None:
+                 folders: Sequence[str] = (), triage: Triage | None = None,
+                 since: Callable[[], date] | None = None) -> None:
         self.session = session
         self.max_message_bytes = max_message_bytes
         self.override = tuple(folders)
         self.triage = triage
+        # A folder read from scratch reads only mail delivered since this day (SEARCH SINCE,
+        # by delivery date): years of All Mail never come over, not even their headers.
+        self.since = since
 
     def changes(self, cursor: str | None) -> Changes:
         """Return the messages new since `cursor` (all when None) and the refs gone.
@@ -146,8 +152,11 @@ class ImapMailSource(MailSource):
             old = None
         self._select(client, name, cycle)
         known = old.uids if old is not None else set()
+        fresh: set[int] | None = None
         if old is None:
             current = set(client.search("ALL"))
+            if self.since is not None and current:
+                fresh = current & set(client.search(["SINCE", self.since()]))
         else:
             added = {u for u in client.search(["UID", f"{old.next}:*"]) if u >= old.next}
             current = known | added
@@ -155,7 +164,8 @@ class ImapMailSource(MailSource):
                 current = set(client.search("ALL"))
                 gone = sorted(known - current)
                 cycle.removed.extend(f"{name}/{validity}/{uid}" for uid in gone)
-        self._envelopes(client, name, folders.label(name), validity, current - known, cycle)
+        new = current - known if fresh is None else fresh
+        self._envelopes(client, name, folders.label(name), validity, new, cycle)
         return FolderState(validity, nxt, count, modseq, current)
 
     def _select(self, client: IMAPClient, name: str, cycle: _Cycle) -> None:
@@ -220,7 +230,7 @@ class ImapMailSource(MailSource):
         for (folder, words), items in asks.items():
             self._select(client, folder, cycle)
             by_uid = {item.uid: item for item in items}
-            for batch in chunks(by_uid, CHUNK):
+            for batch in chunks(by_uid, SEARCH_CHUNK):
                 hits = client.search(["UID", compact(batch), *_any_word(words)])
                 kept.update(id(by_uid[uid]) for uid in hits if uid in by_uid)
         return [item for item in found if id(item) in kept]
