@@ -6,6 +6,7 @@ draft after the next cycle. An idle cycle costs a few commands per watched folde
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections import Counter
@@ -28,7 +29,7 @@ from tests.imap_rigs import (  # noqa: F401 (the fixtures)
     new_user,
     proxy_fixture,
 )
-from tests.test_crash import EXPECTED, HELPER, KILLED, kind_and_recipient
+from tests.test_crash import EXPECTED, HELPER, KILLED, NOTE, TOMAS, kind_and_recipient
 from tests.test_crash import NOW as CRASH_NOW
 
 NOW = datetime.fromisoformat(DEMO_NOW)
@@ -145,3 +146,82 @@ def test_a_kill_between_append_and_record_leaves_one_draft(
     counts = Counter(key for key, _ in drafts_on_server(dovecot, user))
     assert all(n == 1 for n in counts.values()), counts
     assert {kind_and_recipient(key) for key in counts} == EXPECTED
+
+
+def test_a_kill_after_an_update_leaves_one_current_draft(
+        mailbox: tuple[Path, str], dovecot: Dovecot, tmp_path: Path) -> None:
+    """Killed after his draft was replaced (appended anew, the old copy deleted) but before
+    the new ref was recorded: the next cycle adopts the current draft, and nothing doubles."""
+    root, user = mailbox
+    config = imap_config(root, dovecot.port, user)
+    helper = tmp_path / "die_after_puts.py"
+    helper.write_text(HELPER, encoding="utf-8")
+
+    def cli(*args: str) -> str:
+        done = _run("-m", "radiosilence", "--config", config, *args)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    cli("scan", "--now", CRASH_NOW)
+    plans = json.loads(cli("status", "--json", "--now", CRASH_NOW))
+    interview = next(p["id"] for p in plans if TOMAS in p["interviewers"])
+    cli("note", interview, NOTE, "--who", TOMAS)
+    died = _run(helper, config, CRASH_NOW, "1")  # the one put: his draft, updated
+    assert died.returncode == KILLED, died.stderr
+    assert len(drafts_on_server(dovecot, user)) == 5
+
+    cli("scan", "--now", CRASH_NOW)
+    on_server = drafts_on_server(dovecot, user)
+    counts = Counter(key for key, _ in on_server)
+    assert len(on_server) == 5 and all(n == 1 for n in counts.values()), counts
+    (raw,) = [raw for key, raw in on_server if TOMAS in key and key.startswith("thank-you/")]
+    assert NOTE.encode() in raw
+    again = cli("scan", "--now", CRASH_NOW)
+    assert "create 0, update 0, remove 0" in again, again
+
+
+class _Killed(BaseException):
+    """Stands for the process dying: nothing after it runs, nothing catches it."""
+
+
+def test_a_replace_cut_between_append_and_delete_is_healed(
+        mailbox: tuple[Path, str], dovecot: Dovecot) -> None:
+    """Killed after the new copy of his draft was appended but before the old one was
+    deleted: two copies of one key on the server. The next cycle leaves the current one."""
+    root, user = mailbox
+    config = imap_config(root, dovecot.port, user)
+    now = datetime.fromisoformat(CRASH_NOW)
+    _cycle_at(config, now)
+    status = _run("-m", "radiosilence", "--config", config, "status", "--json", "--now",
+                  CRASH_NOW)
+    interview = next(p["id"] for p in json.loads(status.stdout)
+                     if TOMAS in p["interviewers"])
+    done = _run("-m", "radiosilence", "--config", config, "note", interview, NOTE,
+                "--who", TOMAS)
+    assert done.returncode == 0, done.stderr
+
+    engine = open_engine(load_settings(config))
+
+    def die(ref: str) -> None:
+        raise _Killed(ref)
+
+    engine.sink.delete = die  # type: ignore[method-assign]
+    with pytest.raises(_Killed):
+        engine.cycle(now)
+    engine.store.close()
+    assert len(drafts_on_server(dovecot, user)) == 6  # his old and his new draft
+
+    _cycle_at(config, now)
+    on_server = drafts_on_server(dovecot, user)
+    counts = Counter(key for key, _ in on_server)
+    assert len(on_server) == 5 and all(n == 1 for n in counts.values()), counts
+    (raw,) = [raw for key, raw in on_server if TOMAS in key and key.startswith("thank-you/")]
+    assert NOTE.encode() in raw
+
+
+def _cycle_at(config: Path, now: datetime) -> CycleReport:
+    engine = open_engine(load_settings(config))
+    try:
+        return engine.cycle(now)
+    finally:
+        engine.store.close()
