@@ -95,7 +95,7 @@ class ImapDraftSink(DraftSink):
         folder = self._folder_name(client)
         if folder is None:
             return None
-        return int(client.select_folder(folder)[b"UIDVALIDITY"])
+        return self.session.select(client, folder, readonly=False)
 
     def _find_all(self, client: IMAPClient, key: str) -> list[StoredDraft]:
         validity = self._select(client)

@@ -122,6 +122,31 @@ class ImapSession:
     def __init__(self, account: ImapAccount) -> None:
         self.account = account
         self._client: IMAPClient | None = None
+        # (folder, read-only, UIDVALIDITY) selected on the connection now: a folder stays
+        # selected between calls (the server keeps it current), so it is not selected again.
+        self._selected: tuple[str, bool, int] | None = None
+
+    def select(self, client: IMAPClient, folder: str, readonly: bool) -> int:
+        """Select `folder` (EXAMINE when `readonly`) unless it already is; return its
+        UIDVALIDITY."""
+        now = self._selected
+        if now is not None and now[0] == folder and (now[1] == readonly or not now[1]):
+            return now[2]
+        validity = int(client.select_folder(folder, readonly=readonly)[b"UIDVALIDITY"])
+        self._selected = (folder, readonly, validity)
+        return validity
+
+    def leave(self, client: IMAPClient) -> None:
+        """Unselect a folder selected read-only: STATUS on a selected folder may answer from
+        a stale view (RFC 3501 6.3.10), so a source leaves what it read before its next
+        STATUS. A writable one (Drafts, which no STATUS reads) stays selected."""
+        if self._selected is None or not self._selected[1]:
+            return
+        if client.has_capability("UNSELECT"):
+            client.unselect_folder()
+        else:
+            client.close_folder()  # selected read-only (EXAMINE): CLOSE expunges nothing
+        self._selected = None
 
     def run(self, action: Callable[[IMAPClient], T], retry: bool = True) -> T:
         """Return `action(client)`. With `retry`, an action that failed because the old
@@ -151,6 +176,7 @@ class ImapSession:
     def close(self) -> None:
         """Log out (best effort) and forget the connection."""
         client, self._client = self._client, None
+        self._selected = None
         if client is None:
             return
         try:

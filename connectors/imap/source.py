@@ -90,7 +90,6 @@ class _Cycle:
     found: list[_Found] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: int = 0
-    selected: str | None = None
 
 
 class ImapMailSource(MailSource):
@@ -124,10 +123,7 @@ class ImapMailSource(MailSource):
             if name not in states:  # the folder is gone or no longer watched
                 cycle.removed.extend(f"{name}/{old.validity}/{uid}" for uid in sorted(old.uids))
         items = self._read(client, cycle)
-        if cycle.selected is not None:
-            # STATUS on a selected folder may answer from that session's stale view (RFC
-            # 3501 6.3.10): leave it, so that the next cycle's STATUS sees expunges too.
-            _leave(client)
+        self.session.leave(client)  # so that the next cycle's STATUS sees expunges too
         cursor = json.dumps({"v": CURSOR_VERSION,
                              "folders": {n: s.dump() for n, s in states.items()}},
                             sort_keys=True)
@@ -150,7 +146,7 @@ class ImapMailSource(MailSource):
             log.info("UIDVALIDITY of %s changed: reading it again", name)
             cycle.removed.extend(f"{name}/{old.validity}/{uid}" for uid in sorted(old.uids))
             old = None
-        self._select(client, name, cycle)
+        self._select(client, name)
         known = old.uids if old is not None else set()
         fresh: set[int] | None = None
         if old is None:
@@ -168,10 +164,8 @@ class ImapMailSource(MailSource):
         self._envelopes(client, name, folders.label(name), validity, new, cycle)
         return FolderState(validity, nxt, count, modseq, current)
 
-    def _select(self, client: IMAPClient, name: str, cycle: _Cycle) -> None:
-        if cycle.selected != name:
-            client.select_folder(name, readonly=True)  # EXAMINE: nothing can change flags
-            cycle.selected = name
+    def _select(self, client: IMAPClient, name: str) -> None:
+        self.session.select(client, name, readonly=True)  # EXAMINE: no flag can change
 
     def _envelopes(self, client: IMAPClient, folder: str, label: str, validity: int,
                    uids: set[int], cycle: _Cycle) -> None:
@@ -201,7 +195,7 @@ class ImapMailSource(MailSource):
         wanted = small if self.triage is None else self._judged(client, small, cycle)
         bodies: dict[str, bytes] = {}
         for folder in dict.fromkeys(f.folder for f in wanted):
-            self._select(client, folder, cycle)
+            self._select(client, folder)
             uids = [f.uid for f in wanted if f.folder == folder]
             for batch in chunks(uids, CHUNK):
                 for uid, data in client.fetch(batch, ["BODY.PEEK[]"]).items():
@@ -228,19 +222,12 @@ class ImapMailSource(MailSource):
             elif verdict.words:
                 asks.setdefault((item.folder, verdict.words), []).append(item)
         for (folder, words), items in asks.items():
-            self._select(client, folder, cycle)
+            self._select(client, folder)
             by_uid = {item.uid: item for item in items}
             for batch in chunks(by_uid, SEARCH_CHUNK):
                 hits = client.search(["UID", compact(batch), *_any_word(words)])
                 kept.update(id(by_uid[uid]) for uid in hits if uid in by_uid)
         return [item for item in found if id(item) in kept]
-
-
-def _leave(client: IMAPClient) -> None:
-    if client.has_capability("UNSELECT"):
-        client.unselect_folder()
-    else:
-        client.close_folder()  # selected read-only (EXAMINE): CLOSE expunges nothing
 
 
 def _any_word(words: tuple[str, ...]) -> list[str]:
