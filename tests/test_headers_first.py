@@ -160,3 +160,24 @@ def test_the_triage_keeps_replies_to_what_it_passed_in_any_order() -> None:
     verdicts = triage.judge(heads)
     assert [v.keep for v in verdicts] == [True, True, False, False, True]
     assert verdicts[2].words and not verdicts[3].words  # look for words; drop the board
+
+
+def test_reused_parsed_headers_read_as_policy_default_reads_them() -> None:
+    from email import message_from_bytes
+    from email import policy as email_policy
+
+    from radiosilence.parse import mail as parse_mail_module
+
+    raw = (b"From: =?utf-8?q?Gr=C3=A2ce?= <grace@example.com>, bad@@x\r\n"
+           b"To: undisclosed-recipients:;\r\nSubject: Re: Interview\r\n\t(folded)\r\n"
+           b"Content-Type: text/plain; charset=\"utf-8\"; format=flowed\r\n"
+           b"Date: not a date\r\n\r\nbody\r\n")
+    for _ in range(2):  # the second time from the cache
+        ours = message_from_bytes(raw, policy=parse_mail_module._POLICY)
+        theirs = message_from_bytes(raw, policy=email_policy.default)
+        for name in ("From", "To", "Subject", "Content-Type", "Date"):
+            assert str(ours[name]) == str(theirs[name])
+            assert [type(d) for d in ours[name].defects] == \
+                [type(d) for d in theirs[name].defects]
+        assert ours.get_content_type() == theirs.get_content_type()
+        assert ours.get_content_charset() == theirs.get_content_charset()

@@ -17,7 +17,9 @@ from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
@@ -175,11 +177,36 @@ def _one_header(name: str, raw: str) -> Message:
     return msg
 
 
+class _ReusingPolicy(EmailPolicy):
+    """policy.default, except that a header value met before is not parsed again: the
+    stdlib parses a header at every access (Content-Type is read about five times per
+    message), and mail repeats its Content-Type, To and MIME-Version values endlessly.
+    Parsed headers are immutable str subclasses, so one can serve every message."""
+
+    def header_fetch_parse(self, name: str, value: Any) -> Any:
+        if hasattr(value, "name"):
+            return value
+        value = "".join(_LINE_SEPARATOR.split(value))
+        if len(value) > _REUSED_CHARS:  # rarely repeated, and not worth the memory
+            return self.header_factory(name, value)
+        return _parsed_header(name, value)
+
+
+_LINE_SEPARATOR = re.compile(r"\n|\r")
+_REUSED_CHARS = 1000
+_POLICY = _ReusingPolicy()
+
+
+@lru_cache(maxsize=4096)
+def _parsed_header(name: str, value: str) -> Any:
+    return policy.default.header_factory(name, value)
+
+
 def _message(data: bytes) -> Message:
     # The feed parser records defects instead of raising (RFC 5322 leaves a lot to taste);
     # anything it still raises means the bytes are not a message at all.
     try:
-        return BytesParser(policy=policy.default).parsebytes(data)
+        return BytesParser(policy=_POLICY).parsebytes(data)
     except Exception as exc:
         raise ParseError(f"not readable as a mail message ({type(exc).__name__})") from exc
 
