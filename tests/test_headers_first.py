@@ -13,6 +13,8 @@ from __future__ import annotations
 import itertools
 import json
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email import policy as email_policy
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser
 from email.policy import SMTP
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from radiosilence.connectors.local.maildir import MaildirSource
 from radiosilence.connectors.local.vdir import VdirCalendarSource
+from radiosilence.parse import mail as parse_mail_module
 from radiosilence.store import Store
 from radiosilence.sync import Sync, SyncOptions
 from radiosilence.understand.recruiting import RecruitingTriage
@@ -163,11 +166,6 @@ def test_the_triage_keeps_replies_to_what_it_passed_in_any_order() -> None:
 
 
 def test_reused_parsed_headers_read_as_policy_default_reads_them() -> None:
-    from email import message_from_bytes
-    from email import policy as email_policy
-
-    from radiosilence.parse import mail as parse_mail_module
-
     raw = (b"From: =?utf-8?q?Gr=C3=A2ce?= <grace@example.com>, bad@@x\r\n"
            b"To: undisclosed-recipients:;\r\nSubject: Re: Interview\r\n\t(folded)\r\n"
            b"Content-Type: text/plain; charset=\"utf-8\"; format=flowed\r\n"
