@@ -100,7 +100,8 @@ class RecruitingTriage:
             return DROP
         if any(a.email in known or senders.is_relay(a.domain) for a in others):
             return KEEP
-        if any(word in mail.subject.lower() for word in RECRUITING_WORDS):
+        subject = mail.subject.lower()
+        if any(word in subject for word in RECRUITING_WORDS):
             return KEEP
         return LOOK_FOR
 
