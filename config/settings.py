@@ -151,7 +151,7 @@ class ReminderCalDavSettings:
 
 @dataclass(frozen=True)
 class SourcesSettings:
-    mail: str = _option(choice("maildir", "gmail"), "maildir", "Where mail is read from.")
+    mail: str = _option(choice("maildir", "gmail", "imap"), "maildir", "Where mail is read from.")
     calendar: str = _option(choice("vdir", "google", "caldav", "ics-url"), "vdir", (
         "Where events are read from."))
     max_message_mb: int = _option(integer(1), 25, "Messages larger than this are skipped.")
@@ -224,6 +224,22 @@ class IcsUrlSettings:
 
 
 @dataclass(frozen=True)
+class ImapSettings:
+    host: str = _option(STRING, "", "The IMAP server, e.g. imap.fastmail.com.")
+    port: int = _option(integer(1, 65535), 993, "Its port: 993 for tls, 143 for starttls.")
+    security: str = _option(choice("tls", "starttls", "none"), "tls", (
+        "tls (implicit TLS), starttls, or none (only for a server on this machine); the "
+        "certificate is always verified."))
+    username: str = _option(STRING, "", "The login name, usually your address.")
+    password_command: str = _option(STRING, "", (
+        "A command printing the (app) password on its first line, e.g. \"pass show mail/imap\"."))
+    password_file: Path | None = _option(path(optional=True), "", (
+        "A file only you can read (0600) whose first line is the password."))
+    folders: tuple[str, ...] = _option(STRINGS, [], (
+        "Folders to read; empty means All Mail where the server has one, else INBOX and Sent."))
+
+
+@dataclass(frozen=True)
 class ServiceSettings:
     interval_minutes: float = _option(number(0.01), 5, (
         "How often `radiosilence run` reads new mail and events, plans and writes."))
@@ -252,6 +268,7 @@ class Settings:
     maildir: MaildirSettings
     vdir: VdirSettings
     google: GoogleSettings
+    imap: ImapSettings
     caldav: CalDavSettings
     ics_url: IcsUrlSettings
     paths: PathsSettings

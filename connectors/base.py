@@ -8,9 +8,12 @@ translated once, inside the connector, into the exceptions below.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import Message
 from email.parser import BytesHeaderParser
+from typing import Protocol
 
 from radiosilence.mailformat import unfold_header
 
@@ -89,9 +92,45 @@ class Unavailable(ConnectorError):
 class Refused(AuthNeeded):
     """The server refused the password or the link the config names (no `radiosilence auth`
     can fix it); the message is one line that says what to change."""
+
+
 class SetupNeeded(ConnectorError):
     """The connector cannot go on without a choice only the user can make (say, which of
     several accounts' Drafts folders to write to); the message names the option to set."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a triage says of a message from its headers alone.
+
+    keep: read the whole message. Otherwise, with `words`: read it only when its text holds
+    one of them (any case, as a substring); without words: leave it out. Whatever the
+    verdict, a source keeps a message carrying a calendar invitation (text/calendar or an
+    .ics part), which headers cannot show.
+    """
+
+    keep: bool
+    words: tuple[str, ...] = ()
+
+
+KEEP = Verdict(True)
+DROP = Verdict(False)
+# The header fields a triage may read; an IMAP source fetches these and no others.
+TRIAGE_FIELDS = ("From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID",
+                 "In-Reply-To", "References")
+
+
+class Triage(Protocol):
+    """Decides from headers which messages a source reads whole (headers first).
+
+    The policy is not the connector's: it comes from understand/recruiting.py, through
+    wiring. A source calls `judge` once per `changes()` call with the headers of all the new
+    messages (each an `email.message.Message` holding at least the TRIAGE_FIELDS, as the
+    cheap `BytesHeaderParser()` gives it) and their folder names, in any order: a reply is
+    judged by the whole batch. It returns one verdict per message, in the same order.
+    """
+
+    def judge(self, heads: Sequence[tuple[Message, str]]) -> list[Verdict]: ...
 
 
 class MailSource(ABC):

@@ -8,6 +8,7 @@ reads the settings: everything under it gets explicit arguments (`PlanPolicy`,
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from radiosilence.config.options import WEEKDAYS
 from radiosilence.config.secrets import PasswordSource
 from radiosilence.config.settings import ConfigError, Settings, default_config_path
 from radiosilence.connectors.base import CalendarSource, DraftSink, MailSource
+from radiosilence.connectors.imap.folders import SENT_NAME
+from radiosilence.connectors.imap.session import ImapAccount, ImapSession
 from radiosilence.engine import CycleTime, Engine, EngineOptions
 from radiosilence.model import Address
 from radiosilence.plan.policy import PlanPolicy
@@ -24,7 +27,7 @@ from radiosilence.render import template_environment
 from radiosilence.store import Store
 from radiosilence.sync import Sync, SyncOptions
 from radiosilence.understand import senders
-from radiosilence.understand.recruiting import RECRUITING_WORDS
+from radiosilence.understand.recruiting import RECRUITING_WORDS, RecruitingTriage
 
 
 def open_engine(settings: Settings, heartbeat: Callable[[], None] = lambda: None) -> Engine:
@@ -39,10 +42,11 @@ def open_engine(settings: Settings, heartbeat: Callable[[], None] = lambda: None
     store = Store(settings.paths.database)
     uses_google = settings.sources.mail == "gmail" or settings.sources.calendar == "google"
     google = _Google(settings) if uses_google else None
+    imap = imap_session(settings) if settings.sources.mail == "imap" else None
     clock = CycleTime()
-    sync = Sync(store, _mail_source(settings, store, google, clock),
+    sync = Sync(store, _mail_source(settings, store, google, clock, imap),
                 _calendar_source(settings, google, clock), sync_options(settings), heartbeat)
-    return Engine(store, sync, _draft_sink(settings, google), plan_policy(settings),
+    return Engine(store, sync, _draft_sink(settings, google, imap), plan_policy(settings),
                   engine_options(settings), templates, clock, _channels(settings, store),
                   feed="feed" in settings.reminders.channels)
 
@@ -77,6 +81,8 @@ def _drafts_place(settings: Settings) -> str:
     """Where the person's drafts are, for a notification click to open."""
     if settings.sources.mail == "gmail":
         return "https://mail.google.com/mail/u/0/#drafts"
+    if settings.sources.mail == "imap":
+        return ""
     maildir = settings.maildir
     for name in (f".{maildir.drafts_folder}", maildir.drafts_folder):
         if (maildir.path / name).is_dir():
@@ -104,7 +110,7 @@ def plan_policy(settings: Settings) -> PlanPolicy:
 def sync_options(settings: Settings) -> SyncOptions:
     return SyncOptions(
         user=frozenset(settings.user.addresses), timezone=settings.user.timezone,
-        sent_folders=frozenset(settings.maildir.sent_folders),
+        sent_folders=sent_folders(settings),
         drafts_folder=settings.maildir.drafts_folder,
         window_days=settings.policy.recruiting_window_days,
     )
@@ -128,8 +134,45 @@ def token_path(settings: Settings) -> Path:
     return settings.google.token_file or settings.state_dir / "google-token.json"
 
 
+def sent_folders(settings: Settings) -> frozenset[str]:
+    """The folders whose mail is the user's own. The IMAP source names the server's sent
+    folder (SPECIAL-USE \\Sent) "Sent", whatever the server calls it."""
+    names = set(settings.maildir.sent_folders)
+    if settings.sources.mail == "imap":
+        names.add(SENT_NAME)
+    return frozenset(names)
+
+
+def mail_triage(settings: Settings, store: Store, clock: CycleTime) -> RecruitingTriage:
+    """The headers-first policy of understand/recruiting.py, for the sources that read mail
+    whole only when it may be kept: the store's contacts and messages, the window."""
+    window = timedelta(days=settings.policy.recruiting_window_days)
+    return RecruitingTriage(
+        own=frozenset(settings.user.addresses), sent_folders=sent_folders(settings),
+        known=store.contact_addresses, has_message=store.has_message,
+        oldest=lambda: clock() - window, default_tz=settings.user.timezone)
+
+
+def imap_session(settings: Settings) -> ImapSession:
+    """The connection to the [imap] server, with the password from its command or file.
+    Raises ConfigError for missing options or an unreadable password."""
+    imap = settings.imap
+    where = settings.source_file or default_config_path()
+    missing = [name for name in ("host", "username") if not getattr(imap, name)]
+    if missing:
+        raise ConfigError([f"{where}: imap.{name}: empty; [sources] mail = \"imap\" needs "
+                           "it" for name in missing])
+    password = PasswordSource("imap", imap.password_command, imap.password_file).read()
+    try:
+        account = ImapAccount(host=imap.host, port=imap.port, username=imap.username,
+                              password=password, security=imap.security)
+    except ValueError as problem:
+        raise ConfigError([f"{where}: imap.security: {problem}"]) from None
+    return ImapSession(account)
+
+
 def _mail_source(settings: Settings, store: Store, google: _Google | None,
-                 clock: CycleTime) -> MailSource:
+                 clock: CycleTime, imap: ImapSession | None = None) -> MailSource:
     if google is not None and settings.sources.mail == "gmail":
         from radiosilence.connectors.google.gmail_source import GmailMailSource
 
@@ -140,11 +183,21 @@ def _mail_source(settings: Settings, store: Store, google: _Google | None,
             relay_domains=senders.RELAY_DOMAINS,
             max_bytes=settings.sources.max_message_mb * 1024 * 1024, clock=clock,
         )
+    if imap is not None:
+        from radiosilence.connectors.imap.source import ImapMailSource
+
+        # Mail is delivered at or after its Date; two days more for clocks that run ahead.
+        reach = timedelta(days=settings.policy.recruiting_window_days + 2)
+        return ImapMailSource(imap, settings.sources.max_message_mb * 1024 * 1024,
+                              folders=settings.imap.folders,
+                              triage=mail_triage(settings, store, clock),
+                              since=lambda: (clock() - reach).date())
     from radiosilence.connectors.local.maildir import MaildirSource
 
     maildir = settings.maildir
     return MaildirSource(maildir.path, maildir.skip_folders, maildir.drafts_folder,
-                         settings.sources.max_message_mb * 1024 * 1024)
+                         settings.sources.max_message_mb * 1024 * 1024,
+                         triage=mail_triage(settings, store, clock))
 
 
 def _calendar_source(settings: Settings, google: _Google | None,
@@ -192,11 +245,16 @@ def _checked(make: Callable[[], str], option: str, settings: Settings) -> str:
         raise ConfigError([f"{where}: {option}: {problem}"]) from None
 
 
-def _draft_sink(settings: Settings, google: _Google | None) -> DraftSink:
+def _draft_sink(settings: Settings, google: _Google | None,
+                imap: ImapSession | None = None) -> DraftSink:
     if google is not None and settings.sources.mail == "gmail":
         from radiosilence.connectors.google.gmail_drafts import GmailDraftSink
 
         return GmailDraftSink(google.service("gmail", "v1"), google.caller)
+    if imap is not None:
+        from radiosilence.connectors.imap.drafts import ImapDraftSink
+
+        return ImapDraftSink(imap)
     from radiosilence.connectors.local.maildir_drafts import MaildirDraftSink
 
     return MaildirDraftSink(settings.maildir.path, settings.maildir.drafts_folder)

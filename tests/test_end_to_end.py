@@ -649,6 +649,9 @@ SENDING = [
     (re.compile(r"\bsmtplib\b"), "smtplib"),
     (re.compile(r"\bsendmail\b", re.I), "sendmail"),
     (re.compile(r"\bsend_message\b"), "send_message"),
+    # The IMAP connector talks IMAP only: no SMTP session, no submission port.
+    (re.compile(r"\bSMTP(_SSL)?\s*\(|\bsmtp://|\bsubmission\s*(port|server)",
+                re.I), "an SMTP session"),
 ]
 
 
@@ -660,15 +663,19 @@ def test_the_never_send_check_would_catch_a_send() -> None:
     for line in ("service.users().messages().send(userId='me', body=b).execute()",
                  "self.gmail.users().drafts().send(userId='me', body={'id': d})",
                  "import smtplib", "os.system('/usr/sbin/sendmail -t')",
-                 "gmail.users().messages() .send(userId='me')"):
+                 "gmail.users().messages() .send(userId='me')",
+                 "with smtplib.SMTP_SSL(host, 465) as server:", "SMTP(host, 587)",
+                 "server = SMTP_SSL(account.host)", "url = 'smtp://mail.example.org'"):
         assert _sending_calls(line), line
     assert not _sending_calls("sock.sendall(b'READY=1')  # sd_notify")
+    assert not _sending_calls("DRAFT_POLICY = email_policy.SMTP.clone(max_line_length=998)")
 
 
 def test_nothing_in_the_installed_source_can_send_mail() -> None:
     roots = {Path(radiosilence.__file__).parent, Path(radiosilence.connectors.__file__).parent}
     files = sorted({p for root in roots for p in root.rglob("*.py")})
     assert len(files) > 10, f"found only {files}: is the package installed?"
+    assert any(p.parent.name == "imap" for p in files), "the IMAP connector is checked too"
     found = []
     for path in files:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):

@@ -240,7 +240,7 @@ def test_a_section_that_is_not_a_table(tmp_path: Path) -> None:
 def test_several_bad_values_are_all_reported_at_once(tmp_path: Path) -> None:
     path = write(tmp_path, (
         "[policy]\nnudge_after_days = 0\ninterview_threshold = 1.5\n"
-        '[feed]\nport = 70000\n[sources]\nmail = "imap"\n'
+        '[feed]\nport = 70000\n[sources]\nmail = "pop3"\n'
         '[logging]\nlevel = "loud"\n[vdir]\npath = ""\n'
     ))
     with pytest.raises(ConfigError) as caught:
@@ -249,7 +249,7 @@ def test_several_bad_values_are_all_reported_at_once(tmp_path: Path) -> None:
         f"{path}: policy.nudge_after_days: must be >= 1, got 0",
         f"{path}: policy.interview_threshold: must be between 0.0 and 1.0, got 1.5",
         f"{path}: feed.port: must be between 1 and 65535, got 70000",
-        f"{path}: sources.mail: must be one of maildir, gmail; got 'imap'",
+        f"{path}: sources.mail: must be one of maildir, gmail, imap; got 'pop3'",
         f"{path}: vdir.path: must not be empty",
         f"{path}: logging.level: must be one of debug, info, warning, error; got 'loud'",
     ]

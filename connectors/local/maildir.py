@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import UTC, datetime
+from email import policy
+from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
 from typing import TypeVar
 
@@ -30,6 +32,7 @@ from radiosilence.connectors.base import (
     MailSource,
     RawItem,
     SetupNeeded,
+    Triage,
     Unavailable,
     account_folder,
     same_folder,
@@ -52,6 +55,11 @@ _MB = 1024 * 1024
 HEADER_LIMIT = 256 * 1024  # bytes of headers read looking for our key
 ATTEMPTS = 3  # a client renaming drafts while we look: scan again this often
 NAME_TIME = re.compile(r"^(\d+)(?:\.M(\d+))?")
+# Raw bytes that mean "an invitation may be in here": parse_mail's calendar part types and
+# file names. Words can hide from a raw search only behind a transfer encoding or a wide
+# charset; then the text parts are decoded to look.
+_CALENDAR_MARKS = (b"text/calendar", b"application/ics", b".ics")
+_HIDING_MARKS = (b"base64", b"quoted-printable", b"utf-16", b"utf-32")
 
 
 def discover_folders(root: Path) -> dict[str, Path]:
@@ -145,12 +153,13 @@ class MaildirSource(MailSource):
     """The messages of a local Maildir tree, incrementally by ctime."""
 
     def __init__(self, root: Path, skip_folders: Iterable[str], drafts_folder: str,
-                 max_message_bytes: int) -> None:
+                 max_message_bytes: int, triage: Triage | None = None) -> None:
         self.root = Path(root)
         # Drafts are never mail to understand, ours or the user's unfinished ones.
         self._skip = [*skip_folders, drafts_folder]
         self._drafts_folder = drafts_folder
         self.max_message_bytes = max_message_bytes
+        self.triage = triage  # headers first: only what it may keep is returned
 
     def changes(self, cursor: str | None) -> Changes:
         """Return the messages whose files appeared or changed since `cursor` (all when None).
@@ -178,6 +187,8 @@ class MaildirSource(MailSource):
                 items.extend(item for item in found if item is not None)
                 skipped += found.count(None)
         cursor_out = json.dumps({"v": CURSOR_VERSION, "thresholds": thresholds}, sort_keys=True)
+        if self.triage is not None:
+            items = triaged(items, self.triage)
         return Changes(items=items, removed=[], cursor=cursor_out, skipped=skipped)
 
     def _folders(self) -> dict[str, Path]:
@@ -230,6 +241,39 @@ class MaildirSource(MailSource):
             return None
         return RawItem(ref=f"{folder}/{unique}", folder=folder, data=data, flags=flags,
                        received=_delivered(unique, st))
+
+
+def triaged(items: list[RawItem], triage: Triage) -> list[RawItem]:
+    """The items `triage` may keep, judged from their headers; a body is looked into only
+    when the triage asks for words, and decoded only when the raw bytes cannot tell."""
+    parser = BytesHeaderParser()  # compat32: the cheap parser; the triage reads it as needed
+    verdicts = triage.judge([(parser.parsebytes(item.data), item.folder) for item in items])
+    kept = []
+    for item, verdict in zip(items, verdicts, strict=True):
+        lowered = item.data.lower()
+        if verdict.keep or any(mark in lowered for mark in _CALENDAR_MARKS) or (
+                verdict.words and _holds_any(item.data, lowered, verdict.words)):
+            kept.append(item)
+    return kept
+
+
+def _holds_any(data: bytes, lowered: bytes, words: tuple[str, ...]) -> bool:
+    """Whether the message's text may hold one of `words` (lower case): yes when its raw
+    bytes do; else, only behind an encoding, by decoding its text parts."""
+    if any(word.encode() in lowered for word in words):
+        return True
+    if not any(mark in lowered for mark in _HIDING_MARKS):
+        return False
+    try:
+        msg = BytesParser(policy=policy.default).parsebytes(data)
+        for part in msg.walk():
+            if part.get_content_maintype() == "text":
+                text = str(part.get_content()).lower()
+                if any(word in text for word in words):
+                    return True
+    except Exception:  # an unreadable part: read the message whole, Sync decides
+        return True
+    return False
 
 
 def _delivered(unique: str, st: os.stat_result) -> datetime:

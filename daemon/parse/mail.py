@@ -17,7 +17,9 @@ from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
@@ -26,7 +28,7 @@ from radiosilence.mailformat import unfold_header
 from radiosilence.model import Address, CalEvent, Mail
 from radiosilence.parse.calendar import ParseError, parse_calendar
 
-__all__ = ["ParseError", "parse_mail", "html_to_text"]
+__all__ = ["ParseError", "parse_mail", "parse_head", "html_to_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -102,11 +104,109 @@ def parse_mail(
     )
 
 
+def parse_head(
+    head: Message,
+    folder: str,
+    *,
+    own_addresses: frozenset[str],
+    sent_folders: frozenset[str],
+    default_tz: tzinfo,
+) -> Mail:
+    """Return the `Mail` of a headers-only message, with no body and no invites: what a
+    headers-first triage judges, read as `parse_mail` reads it. `head` may come from the
+    cheap compat32 parser (BytesHeaderParser()): a header plain enough for both parsers to
+    agree on is read the cheap way, any other through policy.default, as parse_mail does.
+    Without a usable Date it is dated at the far end of time (never "old")."""
+    raws: dict[str, str] = {}
+    for key, value in head.raw_items():  # the first of each name, as _raw reads them
+        raws.setdefault(key.lower(), str(value))
+    sender = (_head_addresses(raws, "from") or _head_addresses(raws, "sender")
+              or (Address(""),))[0]
+    try:
+        date = _date(head, None, default_tz)
+    except ParseError:
+        date = datetime.max.replace(tzinfo=UTC)
+    own_emails = {a.lower() for a in own_addresses}
+    return Mail(
+        id=_first_id(_head_text(raws, "message-id")), ref="", folder=folder, date=date,
+        sender=sender, to=_head_addresses(raws, "to"), cc=_head_addresses(raws, "cc"),
+        subject=_head_text(raws, "subject"),
+        in_reply_to=_first_id(_head_text(raws, "in-reply-to")),
+        references=_ids(_head_text(raws, "references")), headers={}, body="",
+        own=_in_folders(folder, sent_folders) or sender.email in own_emails, draft=False,
+        invites=(), reply_to=_head_addresses(raws, "reply-to"),
+    )
+
+
+# In these, policy.default and a plain split may read a header differently (encoded words,
+# quoted or commented parts, escapes, groups, 8-bit bytes); without them both agree.
+_NOT_PLAIN = re.compile(r'=\?|["()\\;:\[\]]|[^\x00-\x7f]')
+
+
+def _head_text(raws: dict[str, str], name: str) -> str:
+    raw = raws.get(name)
+    if raw is None:
+        return ""
+    if _NOT_PLAIN.search(raw) is None:
+        return unfold_header(raw).strip()
+    return _header(_one_header(name, raw), name)
+
+
+def _head_addresses(raws: dict[str, str], name: str) -> tuple[Address, ...]:
+    raw = raws.get(name)
+    if raw is None:
+        return ()
+    if _NOT_PLAIN.search(raw) is not None:
+        return _addresses(_one_header(name, raw), name)
+    found = []
+    # Plain text is "Name <spec>" or "spec", comma-separated: split as getaddresses would,
+    # at a fraction of its cost (a first scan judges every message's headers).
+    for part in unfold_header(raw).split(","):
+        display, bracket, rest = part.partition("<")
+        spec = rest.partition(">")[0] if bracket else display
+        email = spec.strip().lower()
+        if _ADDR_SPEC.fullmatch(email):
+            found.append(Address(email, display.strip() if bracket else ""))
+    return tuple(found)
+
+
+def _one_header(name: str, raw: str) -> Message:
+    """A message holding just the header `name`, parsed by policy.default as parse_mail's."""
+    msg = Message(policy=policy.default)
+    msg.set_raw(name, raw)  # stored as the parser stores it, parsed on access
+    return msg
+
+
+class _ReusingPolicy(EmailPolicy):
+    """policy.default, except that a header value met before is not parsed again: the
+    stdlib parses a header at every access (Content-Type is read about five times per
+    message), and mail repeats its Content-Type, To and MIME-Version values endlessly.
+    Parsed headers are immutable str subclasses, so one can serve every message."""
+
+    def header_fetch_parse(self, name: str, value: Any) -> Any:
+        if hasattr(value, "name"):
+            return value
+        value = "".join(_LINE_SEPARATOR.split(value))
+        if len(value) > _REUSED_CHARS:  # rarely repeated, and not worth the memory
+            return self.header_factory(name, value)
+        return _parsed_header(name, value)
+
+
+_LINE_SEPARATOR = re.compile(r"\n|\r")
+_REUSED_CHARS = 1000
+_POLICY = _ReusingPolicy()
+
+
+@lru_cache(maxsize=4096)
+def _parsed_header(name: str, value: str) -> Any:
+    return policy.default.header_factory(name, value)
+
+
 def _message(data: bytes) -> Message:
     # The feed parser records defects instead of raising (RFC 5322 leaves a lot to taste);
     # anything it still raises means the bytes are not a message at all.
     try:
-        return BytesParser(policy=policy.default).parsebytes(data)
+        return BytesParser(policy=_POLICY).parsebytes(data)
     except Exception as exc:
         raise ParseError(f"not readable as a mail message ({type(exc).__name__})") from exc
 

@@ -6,7 +6,13 @@ body) and the Gmail search (whole words, Gmail does no stemming), so both keep t
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
+from email.message import Message
+
+from radiosilence.connectors.base import DROP, KEEP, Verdict
 from radiosilence.model import Mail
+from radiosilence.parse.mail import parse_head
 from radiosilence.understand import senders
 from radiosilence.understand.threads import counterparts
 
@@ -30,3 +36,78 @@ def looks_recruiting(mail: Mail, known: set[str]) -> bool:
         return True
     text = f"{mail.subject}\n{mail.body[:_BODY_CHARS]}".lower()
     return any(word in text for word in RECRUITING_WORDS)
+
+
+# A Date read from headers alone may be off by a zone (no offset given): mail is dropped as
+# old only when it is older than the window by more than that.
+_DATE_SLACK = timedelta(days=2)
+LOOK_FOR = Verdict(False, RECRUITING_WORDS)  # keep it if its text has one of the words
+
+
+class RecruitingTriage:
+    """Headers first: the decisions of `looks_recruiting` and of Sync's reply rule, taken
+    from headers alone, for sources to read whole only what may be kept (the `Triage` of
+    connectors/base.py).
+
+    It keeps a superset of what Sync keeps (Sync still decides on the whole message): a
+    reply to a stored message or to one not dropped earlier in the batch, mail with a known
+    contact or a relay, recruiting words in the subject; it drops mail from job boards and
+    mail older than the window; the rest is kept when its text holds a recruiting word.
+    Invitations are kept by the sources whatever it says. `known` and `has_message` are
+    read from the store at each batch; `oldest`, when given, is the start of the window.
+    """
+
+    def __init__(self, own: frozenset[str], sent_folders: frozenset[str],
+                 known: Callable[[], set[str]], has_message: Callable[[str], bool],
+                 oldest: Callable[[], datetime] | None = None,
+                 default_tz: tzinfo = UTC) -> None:
+        self.own = own
+        self.sent_folders = sent_folders
+        self.known = known
+        self.has_message = has_message
+        self.oldest = oldest
+        self.default_tz = default_tz
+
+    def judge(self, heads: Sequence[tuple[Message, str]]) -> list[Verdict]:
+        known = self.known()
+        oldest = self.oldest() - _DATE_SLACK if self.oldest is not None else None
+        mails = [parse_head(head, folder, own_addresses=self.own,
+                            sent_folders=self.sent_folders, default_tz=self.default_tz)
+                 for head, folder in heads]
+        # Sync drops mail older than its window before any other rule: so does this.
+        recent = [oldest is None or mail.date >= oldest for mail in mails]
+        verdicts = [self._verdict(mail, known) if ok else DROP
+                    for mail, ok in zip(mails, recent, strict=True)]
+        # Replies to anything not dropped are kept, as Sync keeps replies to kept mail, to
+        # any depth: a superset of Sync's, which decides again on the whole messages.
+        passed = {m.id for m, v in zip(mails, verdicts, strict=True) if v != DROP and m.id}
+        grown = True
+        while grown:
+            grown = False
+            for i, mail in enumerate(mails):
+                if verdicts[i].keep or not recent[i] or not _answers(mail, passed):
+                    continue
+                verdicts[i] = KEEP
+                grown = grown or (bool(mail.id) and mail.id not in passed)
+                passed.add(mail.id)
+        return verdicts
+
+    def _verdict(self, mail: Mail, known: set[str]) -> Verdict:
+        if _answers(mail, set(), self.has_message):
+            return KEEP  # Sync keeps replies to stored mail whatever their words or sender
+        others = counterparts(mail)
+        if any(senders.is_job_board(a.domain) for a in others):
+            return DROP
+        if any(a.email in known or senders.is_relay(a.domain) for a in others):
+            return KEEP
+        subject = mail.subject.lower()
+        if any(word in subject for word in RECRUITING_WORDS):
+            return KEEP
+        return LOOK_FOR
+
+
+def _answers(mail: Mail, ids: set[str],
+             stored: Callable[[str], bool] = lambda _: False) -> bool:
+    """Whether `mail` answers one of `ids` or a stored message (In-Reply-To, References)."""
+    refs = [ref for ref in (mail.in_reply_to, *mail.references) if ref]
+    return any(ref in ids or stored(ref) for ref in refs)

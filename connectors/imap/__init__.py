@@ -1,0 +1,1 @@
+"""The IMAP connector: mail source and draft sink over one IMAPClient connection."""
