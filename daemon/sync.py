@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 
 from radiosilence.connectors.base import (
@@ -28,6 +28,12 @@ from radiosilence.store import Store
 from radiosilence.understand.recruiting import looks_recruiting
 
 log = logging.getLogger(__name__)
+
+
+def storable(ref: str) -> str:
+    """`ref` as valid UTF-8: a name with bytes that are not UTF-8 (os.fsdecode keeps them as
+    surrogates, which SQLite cannot store) gets them as \\xNN escapes, the same each time."""
+    return ref.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 _REPLY_DEPTH = 3  # a reply to a reply to a kept mail, all in one batch, is kept too
 
@@ -67,13 +73,17 @@ class Sync:
 
     def _changes(self, name: str, source: MailSource | CalendarSource) -> tuple[str | None,
                                                                                 Changes]:
-        """The source's changes since our cursor; everything when the cursor has expired."""
+        """The source's changes since our cursor; everything when the cursor has expired.
+        Refs are made storable: a file name that is not UTF-8 is kept, escaped."""
         cursor = self.store.cursor(name)
         try:
-            return cursor, source.changes(cursor)
+            changes = source.changes(cursor)
         except CursorExpired:
             log.warning("%s cursor expired: reading everything again", name)
-            return None, source.changes(None)
+            cursor, changes = None, source.changes(None)
+        return cursor, replace(
+            changes, items=[replace(i, ref=storable(i.ref)) for i in changes.items],
+            removed=[storable(ref) for ref in changes.removed])
 
     def _sync_calendar(self, now: datetime, report: SyncReport) -> None:
         cursor, changes = self._changes("calendar", self.calendar)
@@ -97,7 +107,9 @@ class Sync:
                                   default_tz=self.options.timezone)
         except IcsError as error:
             log.warning("skipped calendar file %s: %s", item.ref, error)
-            return []
+        except Exception as error:  # any content may be hostile: skip it, go on
+            log.warning("skipped calendar file %s: %s", item.ref, type(error).__name__)
+        return []
 
     def _sync_mail(self, now: datetime, report: SyncReport) -> None:
         _, changes = self._changes("mail", self.mail)
@@ -122,7 +134,9 @@ class Sync:
                               default_tz=options.timezone, received=item.received)
         except MimeError as error:
             log.warning("skipped message %s: %s", item.ref, error)
-            return None
+        except Exception as error:  # any content may be hostile: skip it, go on
+            log.warning("skipped message %s: %s", item.ref, type(error).__name__)
+        return None
 
     def _recruiting(self, mails: Iterable[Mail]) -> list[Mail]:
         """The mail worth keeping (`looks_recruiting`), and replies to anything kept,

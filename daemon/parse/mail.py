@@ -326,7 +326,12 @@ def _date(msg: Message, received: datetime | None, default_tz: tzinfo) -> dateti
         raise ParseError("no Date and no received time")
     if moment.utcoffset() is None:
         moment = moment.replace(tzinfo=default_tz)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # "31 Dec 9999 23:59:59 -1200" is past the last representable day
+        if received is not None and moment is not received:
+            return received.astimezone(UTC)
+        raise ParseError("Date out of range and no received time") from None
 
 
 def _parse_date(raw: str) -> datetime | None:

@@ -68,24 +68,32 @@ class RecruitingTriage:
         self.oldest = oldest
         self.default_tz = default_tz
 
+    def _head(self, head: Message, folder: str) -> Mail | None:
+        try:
+            return parse_head(head, folder, own_addresses=self.own,
+                              sent_folders=self.sent_folders, default_tz=self.default_tz)
+        except Exception:  # any content may be hostile; one message must not stop a batch
+            return None
+
     def judge(self, heads: Sequence[tuple[Message, str]]) -> list[Verdict]:
         known = self.known()
         oldest = self.oldest() - _DATE_SLACK if self.oldest is not None else None
-        mails = [parse_head(head, folder, own_addresses=self.own,
-                            sent_folders=self.sent_folders, default_tz=self.default_tz)
-                 for head, folder in heads]
+        mails = [self._head(head, folder) for head, folder in heads]
         # Sync drops mail older than its window before any other rule: so does this.
-        recent = [oldest is None or mail.date >= oldest for mail in mails]
-        verdicts = [self._verdict(mail, known) if ok else DROP
+        recent = [mail is None or oldest is None or mail.date >= oldest for mail in mails]
+        # Headers this cannot read: read whole, and Sync, which guards every item, decides.
+        verdicts = [KEEP if mail is None else self._verdict(mail, known) if ok else DROP
                     for mail, ok in zip(mails, recent, strict=True)]
         # Replies to anything not dropped are kept, as Sync keeps replies to kept mail, to
         # any depth: a superset of Sync's, which decides again on the whole messages.
-        passed = {m.id for m, v in zip(mails, verdicts, strict=True) if v != DROP and m.id}
+        passed = {m.id for m, v in zip(mails, verdicts, strict=True)
+                  if m is not None and v != DROP and m.id}
         grown = True
         while grown:
             grown = False
             for i, mail in enumerate(mails):
-                if verdicts[i].keep or not recent[i] or not _answers(mail, passed):
+                if mail is None or verdicts[i].keep or not recent[i] or \
+                        not _answers(mail, passed):
                     continue
                 verdicts[i] = KEEP
                 grown = grown or (bool(mail.id) and mail.id not in passed)

@@ -1,0 +1,72 @@
+"""One hostile item never stops the cycle: a Date past the last representable day, and file
+names that are not UTF-8 in the Maildir and in the calendar folder. The scan exits 0, every
+other follow-up is drafted, and the next scan does too."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from radiosilence.cli.demo import DEMO_NOW, prepare
+from radiosilence.connectors.base import RawItem
+from radiosilence.parse.mail import parse_mail
+
+FAR_FUTURE = b"""\
+From: Rita Reyes <rita@lumenlabs.example>
+To: sam.rivera@example.net
+Subject: About your interview
+Date: Fri, 31 Dec 9999 23:59:59 -1200
+Message-ID: <far-future@lumenlabs.example>
+
+We will get back to you about the interview next week.
+"""
+
+
+def scan(config: Path, now: str = DEMO_NOW) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "radiosilence", "--config", str(config),
+                           "scan", "--now", now], capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    return prepare(tmp_path / "demo")
+
+
+def test_a_date_past_the_last_day_falls_back_to_the_delivery_time() -> None:
+    received = datetime(2026, 3, 18, 9, 0, tzinfo=UTC)
+    mail = parse_mail(RawItem("INBOX/x", "INBOX", FAR_FUTURE), own_addresses=frozenset(),
+                      sent_folders=frozenset(), drafts_folder="Drafts", default_tz=UTC,
+                      received=received)
+    assert mail.date == received
+
+
+def test_a_far_future_date_does_not_stop_the_scan(demo: Path) -> None:
+    root = demo.parent
+    (root / "mail" / "new" / "1800000000.M1P1.far").write_bytes(FAR_FUTURE)
+    for now in (DEMO_NOW, "2026-03-18T17:10:00+00:00"):
+        done = scan(demo, now)
+        assert done.returncode == 0, done.stderr
+    assert "did create 0" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_names_that_are_not_utf8_do_not_stop_the_scan(demo: Path) -> None:
+    root = demo.parent
+    bad = os.fsencode(root / "mail" / "new") + b"/1800000001.M2P1.\xff\xfe"
+    with open(bad, "wb") as handle:
+        handle.write(FAR_FUTURE.replace(b"9999 23:59:59 -1200", b"2026 10:00:00 +0000")
+                     .replace(b"Fri, 31 Dec", b"Wed, 18 Mar").replace(b"far-future", b"odd"))
+    calendar = root / "calendar" / "personal"
+    first = sorted(calendar.glob("*.ics"))[0]
+    shutil.copy(first, os.fsencode(calendar) + b"/copy\xff.ics")
+    done = scan(demo)
+    assert done.returncode == 0, done.stderr
+    assert "did create 5" in done.stdout, done.stdout
+    again = scan(demo, "2026-03-18T17:10:00+00:00")
+    assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr
