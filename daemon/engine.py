@@ -35,6 +35,7 @@ from radiosilence.plan.followups import plan
 from radiosilence.plan.policy import PlanPolicy, Timeline
 from radiosilence.publish.channels import FeedChannel, ReminderChannel
 from radiosilence.publish.feed import FeedOptions, Reminder
+from radiosilence.publish.page import PageData, draft_text, load_or_create_secret, write_pages
 from radiosilence.publish.reminders import reminders_for, stale_reminder
 from radiosilence.render import TemplateProblem, render_text
 from radiosilence.report import CycleReport, Named, StaleDraft, kind_name
@@ -60,6 +61,7 @@ class EngineOptions:
     feed_path: Path
     feed: FeedOptions
     event_minutes: int
+    page_dir: Path | None = None  # where the status page is written; None: no page
 
 
 class CycleTime:
@@ -92,6 +94,7 @@ class Engine:
         # Labels depend only on a stored message, which never changes: computed once each.
         self._labels: dict[str, Classification | None] = {}
         self.sent_keys: frozenset[str] = frozenset()  # our drafts seen among sent mail
+        self.last_timelines: dict[str, Timeline] = {}  # of the last plan(), for the page
         self.known_names: dict[str, str] = {}  # address -> name, from the stored mail
 
     @property
@@ -119,6 +122,7 @@ class Engine:
         linked = link_mails(interviews, mails, thread_of, self.user)
         notes = self._notes_by_interview()
         declined = self._declined(mails)
+        done = self.store.done()
         rounds = defaultdict(list)
         for interview in sorted(interviews, key=lambda i: i.start):
             if not interview.cancelled:
@@ -130,8 +134,9 @@ class Engine:
             labels = {m.id: label for m in own_mail if not m.own
                       if (label := self.label(m, yours)) is not None}
             mine = frozenset(k for k in declined if _interview_of(k) == interview.id)
+            did = {k: at for k, at in done.items() if _interview_of(k) == interview.id}
             result.append(Timeline(interview, own_mail, labels, later[0] if later else None,
-                                   notes.get(interview.id, {}), mine))
+                                   notes.get(interview.id, {}), mine, did))
         return result
 
     def _declined(self, mails: list[Mail]) -> set[str]:
@@ -189,7 +194,8 @@ class Engine:
     def plan(self, now: datetime) -> list[InterviewPlan]:
         """Plans for every interview; one that fails is logged and left out, not fatal."""
         plans = []
-        for timeline in self.timelines():
+        self.last_timelines = {t.interview.id: t for t in self.timelines()}
+        for timeline in self.last_timelines.values():
             try:
                 plans.extend(plan([timeline], self.policy, now))
             except Exception:
@@ -235,6 +241,7 @@ class Engine:
         feed_path = None if dry_run else self.publish(reminders, now)
         if not dry_run:
             self.store.mark_cycle(now)  # the marker: a lost database is told from a new one
+            self.render_pages(plans, wanted, stale, reminders, now)
         keys = {*outcome.created, *outcome.updated, *outcome.removed, *outcome.gone,
                 *outcome.left_edited}
         return CycleReport(report, plans, outcome, feed_path, wanted, now, reminders, stale,
@@ -302,6 +309,24 @@ class Engine:
             channel.publish(reminders, now)
         feeds = any(isinstance(channel, FeedChannel) for channel in self.channels)
         return self.options.feed_path if feeds else None
+
+    def render_pages(self, plans: list[InterviewPlan], wanted: Mapping[str, Draft],
+                     stale: Sequence[StaleDraft], reminders: Sequence[Reminder],
+                     now: datetime) -> None:
+        """The status page (`publish/page.py`), when the options name its folder."""
+        folder = self.options.page_dir
+        if folder is None:
+            return
+        actions = self.store.actions()
+        texts = {key: draft_text(d.raw) for key, d in wanted.items()}
+        for key, action in actions.items():  # the person's own version where they edited
+            if action.status == ActionStatus.EDITED and (held := self.sink.get(action.draft_ref)):
+                texts[key] = draft_text(held.raw)
+        data = PageData(plans, self.last_timelines, texts,
+                        {key: str(a.status) for key, a in actions.items()},
+                        {r.key: r for r in reminders}, [s.text for s in stale], now,
+                        self.policy.timezone, self.store.notes())
+        write_pages(folder, data, self.templates, load_or_create_secret(folder.parent))
 
     def next_due(self, now: datetime) -> datetime | None:
         """The next moment a channel has something to do between cycles."""

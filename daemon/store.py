@@ -77,12 +77,14 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 3: facts about the database itself (its id is repeated in the marker file beside
     # it); where each reminder was placed, so one moved past its planned time (which had
-    # passed) stays put until it rings instead of moving every cycle; and which reminders
-    # a desktop notification announced on which day, so none is announced twice.
+    # passed) stays put until it rings instead of moving every cycle; which reminders a
+    # desktop notification announced on which day, so none is announced twice; and the
+    # follow-ups the person says they did themselves (the status page's "done").
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE placements (key TEXT PRIMARY KEY, start TEXT NOT NULL);
     CREATE TABLE notified (key TEXT NOT NULL, day TEXT NOT NULL, PRIMARY KEY (key, day));
+    CREATE TABLE done (key TEXT PRIMARY KEY, at TEXT NOT NULL);
     """,
 )
 
@@ -309,6 +311,14 @@ class Store:
         self.db.execute("DELETE FROM placements")
         self.db.executemany("INSERT INTO placements VALUES (?,?)",
                             [(key, start.isoformat()) for key, start in starts.items()])
+
+    def set_done(self, key: str, now: datetime) -> None:
+        """The person did this follow-up themselves (by phone, in person, elsewhere)."""
+        self.db.execute("INSERT OR REPLACE INTO done VALUES (?,?)", (key, now.isoformat()))
+
+    def done(self) -> dict[str, datetime]:
+        return {row[0]: datetime.fromisoformat(row[1])
+                for row in self.db.execute("SELECT key, at FROM done")}
 
     def notified(self, day: str) -> set[str]:
         """Keys of reminders announced on `day` (the person's local date, ISO)."""

@@ -125,7 +125,7 @@ def engine_options(settings: Settings) -> EngineOptions:
         track=settings.policy.track, ignore=settings.policy.ignore,
         max_new_drafts=settings.drafts.max_new_per_cycle, feed_path=feed.path,
         feed=FeedOptions(feed.name, feed.refresh_minutes, feed.alarm_minutes_before),
-        event_minutes=feed.event_minutes,
+        event_minutes=feed.event_minutes, page_dir=settings.state_dir / "page",
     )
 
 

@@ -112,6 +112,23 @@ def cmd_feed_url(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_open(args: argparse.Namespace) -> int:
+    """The status page's address; opened in a browser where a desktop is at hand."""
+    import os
+    import webbrowser
+
+    from radiosilence.publish.server import feed_urls, load_or_create_token
+
+    settings = load(args)
+    url = feed_urls(settings.feed.host, settings.feed.port,
+                    load_or_create_token(settings.state_dir))[0].rpartition("/")[0] + "/"
+    print(url)
+    print("(served while `radiosilence run` or `radiosilence serve` runs; keep it private)")
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        webbrowser.open(url)
+    return 0
+
+
 def cmd_install_service(args: argparse.Namespace) -> int:
     from radiosilence.runtime.install import InstallProblem, install_service, installed_script
 

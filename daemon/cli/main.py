@@ -17,6 +17,7 @@ from radiosilence.cli.commands import (
     cmd_feed_url,
     cmd_install_service,
     cmd_note,
+    cmd_open,
     cmd_override,
     cmd_plan,
     cmd_reset,
@@ -92,6 +93,8 @@ def _parser() -> argparse.ArgumentParser:
         "(--now starts its clock at that time)")
     add("serve", cmd_serve, "only serve the reminder feed over HTTP", now=False)
     add("feed-url", cmd_feed_url, "print the feed's address and how to subscribe", now=False)
+    add("open", cmd_open, "the status page's address (opened in a browser where one is at "
+        "hand)", now=False)
     install = add("install-service", cmd_install_service,
                   "write the systemd user unit and print how to enable it", now=False)
     install.add_argument("--template", action="store_true",

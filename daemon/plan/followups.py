@@ -111,7 +111,22 @@ def _read_mail(timeline: Timeline, policy: PlanPolicy) -> _Walk:
         _read_employer(mail, label, walk, policy)
         if walk.closed:
             break
+    _count_done(timeline, walk)
     return walk
+
+
+def _count_done(timeline: Timeline, walk: _Walk) -> None:
+    """What the person did themselves (the page's "done") counts as done: a nudge or
+    check-in as sent, an answer owed as given."""
+    for key, at in timeline.done.items():
+        kind, _, rest = key.partition("/")
+        if not rest.endswith(f"/{walk.clock}") or at < walk.clock_start:
+            continue
+        if kind in (Kind.NUDGE, Kind.FINAL):
+            walk.followups.append(at)
+        elif kind == Kind.REPLY and walk.owed_by_user is not None:
+            walk.owed_by_user, walk.clock_start = None, at
+    walk.followups.sort()
 
 
 def _asking(plan_: InterviewPlan, questions: list[Question]) -> InterviewPlan:
@@ -166,6 +181,7 @@ def _thank_yous(timeline: Timeline, walk: _Walk, policy: PlanPolicy,
         )
         for person in people if person.email not in walk.thanked
         if (key := f"{Kind.THANK_YOU}/{iv.id}/{person.email}/0") not in timeline.declined
+        and key not in timeline.done
     )
 
 

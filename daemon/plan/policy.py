@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from radiosilence.model import Classification, Interview, Mail
@@ -48,3 +48,5 @@ class Timeline:
     notes: Mapping[str, str] = field(default_factory=dict)
     # Keys of follow-ups whose draft the person deleted unsent: not owed any more.
     declined: frozenset[str] = frozenset()
+    # Follow-ups the person did themselves, by key, with when they said so.
+    done: Mapping[str, datetime] = field(default_factory=dict)

@@ -20,6 +20,7 @@ import socket
 import socketserver
 import sys
 import threading
+from dataclasses import dataclass
 from datetime import UTC
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +28,17 @@ from pathlib import Path
 from typing import Any
 
 from radiosilence.fsutil import PRIVATE_FILE, atomic_write, ensure_private_dir
+from radiosilence.publish.page_routes import MAX_FORM_BYTES, Correct, page_get, page_post
+
+
+@dataclass(frozen=True)
+class PageSite:
+    """The status page the server also serves: its folder, the nonce secret and what
+    applies a correction."""
+
+    folder: Path
+    secret: bytes
+    correct: Correct | None = None
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +110,11 @@ class FeedServer:
     """The feed's HTTP server, run in a daemon thread. Binds 127.0.0.1:8765 by default."""
 
     def __init__(self, feed_path: Path, token: str, host: str = "127.0.0.1",
-                 port: int = 8765) -> None:
+                 port: int = 8765, page: PageSite | None = None) -> None:
         if not _TOKEN.fullmatch(token):
             raise ValueError("the feed token must be 22 or more URL-safe base64 characters")
         self.feed_path, self.host, self.port, self._token = feed_path, host, port, token
+        self.page = page
         self._httpd: _FeedHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -110,7 +123,8 @@ class FeedServer:
         Raises OSError when the address cannot be bound, RuntimeError if already started."""
         if self._httpd is not None:
             raise RuntimeError("feed server already started")
-        httpd = _FeedHTTPServer((self.host, self.port), self.feed_path, self._token)
+        httpd = _FeedHTTPServer((self.host, self.port), self.feed_path, self._token,
+                                self.page)
         self.host, self.port = str(httpd.server_address[0]), int(httpd.server_address[1])
         self._httpd, self._thread = httpd, threading.Thread(
             target=httpd.serve_forever, args=(0.1,), name="radiosilence-feed", daemon=True)
@@ -144,8 +158,9 @@ class _FeedHTTPServer(ThreadingHTTPServer):
     # than we would serve at once, so a flood waits in our cap, not in a deep queue.
     request_queue_size = MAX_CONNECTIONS
 
-    def __init__(self, address: tuple[str, int], feed_path: Path, token: str) -> None:
-        self.feed_path, self.token = feed_path, token
+    def __init__(self, address: tuple[str, int], feed_path: Path, token: str,
+                 page: PageSite | None = None) -> None:
+        self.feed_path, self.token, self.page = feed_path, token, page
         self._open, self._lock = set[socket.socket](), threading.Lock()
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, _FeedHandler)
@@ -207,6 +222,8 @@ class _FeedHandler(BaseHTTPRequestHandler):
             return False
         if self.headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in self.headers:
             self.close_connection = True  # a body we will not read must not become a request
+        if self.command == "POST" and self.server.page is not None:
+            return True  # only the page's forms; do_POST reads the body itself
         if self.command not in ("GET", "HEAD"):
             self.close_connection = True
             self._reply(405, b"method not allowed\n", [("Allow", "GET, HEAD")])
@@ -219,10 +236,42 @@ class _FeedHandler(BaseHTTPRequestHandler):
             self._health()
         elif self._is_feed_path(path):
             self._feed()
+        elif (rest := self._page_rest(path)) is not None and self.server.page is not None \
+                and (answer := page_get(self.server.page.folder, rest)) is not None:
+            self._reply(answer.status, answer.body, answer.headers, answer.content_type)
         else:
             self._reply(404, _NOT_FOUND)
 
     do_HEAD = do_GET
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        path = self.requestline.split()[1].partition("?")[0]
+        self.close_connection = True  # one form, one connection: nothing read twice
+        try:
+            size = int(self.headers.get("Content-Length", ""))
+        except ValueError:
+            return self._reply(411, b"length required\n")
+        if size > MAX_FORM_BYTES or "Transfer-Encoding" in self.headers:
+            return self._reply(413, b"too large\n")
+        body = self.rfile.read(size)
+        site, rest = self.server.page, self._page_rest(path)
+        answer = None if site is None or rest is None else page_post(
+            rest, {k.lower(): v for k, v in self.headers.items()}, body, site.secret,
+            site.correct)
+        if answer is None:
+            return self._reply(404, _NOT_FOUND)
+        self._reply(answer.status, answer.body, answer.headers, answer.content_type)
+
+    def _page_rest(self, path: str) -> str | None:
+        """What follows "/<token>/" in `path`, or None without the token (compared raw and
+        in constant time, as for the feed)."""
+        head, slash, rest = path.removeprefix("/").partition("/")
+        if not path.startswith("/") or not slash:
+            return None
+        if not hmac.compare_digest(head.encode("utf-8", "replace"),
+                                   self.server.token.encode("ascii")):
+            return None
+        return rest
 
     def _is_feed_path(self, path: str) -> bool:
         # Compared raw, never percent-decoded: %2F, "..", "//" and friends simply do not

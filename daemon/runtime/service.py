@@ -16,6 +16,7 @@ import signal
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -38,11 +39,11 @@ from radiosilence.render import TemplateProblem
 from radiosilence.report import CycleReport, draft_lines, noticed_lines, summary_line
 from radiosilence.runtime.lock import AlreadyRunning, ServiceLock, StateLock
 from radiosilence.runtime.notify import notify, watchdog_seconds
-from radiosilence.store import ActionStatus, SchemaError, StateLost
+from radiosilence.store import ActionStatus, SchemaError, StateLost, Store
 from radiosilence.wiring import open_engine
 
 if TYPE_CHECKING:
-    from radiosilence.publish.server import FeedServer
+    from radiosilence.publish.server import FeedServer, PageSite
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class Service:
         self.retry_at: datetime | None = None
         self.fatal: BaseException | None = None
         self.summary = "starting"
+        self.cycle_requested = False
 
     # --- signals -------------------------------------------------------------------------
 
@@ -155,6 +157,9 @@ class Service:
                 self.reload()
             self.scheduler.run_pending()
             if self.retry_at is not None and self.clock.now() >= self.retry_at:
+                self.cycle()
+            if self.cycle_requested:
+                self.cycle_requested = False
                 self.cycle()
             self._tick()
             if not self.stopping:
@@ -300,10 +305,16 @@ class Service:
 
         feed = self.settings.feed
         token = load_or_create_token(self.settings.state_dir)
-        server = FeedServer(feed.path, token, feed.host, feed.port)
+        server = FeedServer(feed.path, token, feed.host, feed.port,
+                            page_site(self.settings, self.clock.now, self.request_cycle))
         host, port = start_server(server, self.settings)
         self.server = server
         log.info("serving the feed on http://%s:%d/ (see `radiosilence feed-url`)", host, port)
+
+    def request_cycle(self) -> None:
+        """Run a cycle soon (a correction from the page): from any thread."""
+        self.cycle_requested = True
+        self.wake.set()
 
     def _stop_server(self) -> None:
         if self.server is not None:
@@ -317,6 +328,30 @@ class Service:
     def _next_sync(self) -> str:
         when = self.scheduler.next_run
         return when.strftime("%H:%M") if when else "-"
+
+
+def page_site(settings: Settings, now: Callable[[], datetime],
+              changed: Callable[[], None] = lambda: None) -> PageSite:
+    """The status page for the server: corrections are written under the state's write
+    lock, through a connection of their own (the server answers on its own threads), and
+    `changed` asks for a cycle that shows them."""
+    from radiosilence.publish.corrections import apply_correction
+    from radiosilence.publish.page import load_or_create_secret
+    from radiosilence.publish.server import PageSite
+
+    def correct(name: str, fields: dict[str, str]) -> str:
+        with StateLock(settings.paths.database.parent, "the status page"):
+            store = Store(settings.paths.database)
+            try:
+                done = apply_correction(store, name, fields, now())
+            finally:
+                store.close()
+        log.info("status page: %s", done)
+        changed()
+        return done
+
+    return PageSite(settings.state_dir / "page", load_or_create_secret(settings.state_dir),
+                    correct)
 
 
 def start_server(server: FeedServer, settings: Settings) -> tuple[str, int]:
@@ -346,7 +381,8 @@ def serve_feed(settings: Settings) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     feed = settings.feed
-    server = FeedServer(feed.path, load_or_create_token(settings.state_dir), feed.host, feed.port)
+    server = FeedServer(feed.path, load_or_create_token(settings.state_dir), feed.host, feed.port,
+                        page_site(settings, lambda: datetime.now(UTC)))
     host, port = start_server(server, settings)
     log.info("serving the feed on http://%s:%d/", host, port)
     notify("READY=1\nSTATUS=serving the feed")
