@@ -205,3 +205,31 @@ def test_what_is_refused(site: Site) -> None:
     assert _get(site, f"action/label?{form}&nonce={nonce[1]}").status == 405
     assert site.plan("Quillstone")["questions"] == before, "a refused request changed state"
     assert _post(site, "action/label", f"{form}&nonce={nonce[1]}", same) == 303
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_every_text_colour_of_the_stylesheet_passes_wcag_aa() -> None:
+    """WCAG 2.1 AA: 4.5:1 for text. Each rule's colour on its own background (or on the
+    page's white), measured from the stylesheet the page ships."""
+    from importlib.resources import files
+
+    css = (files("radiosilence.config.templates") / "page" / "style.css").read_text()
+    pairs = []
+    for selector, body in re.findall(r"([^{}]+)\{([^}]*)\}", css):
+        colour = re.search(r"(?<!-)color:\s*(#[0-9a-f]{6})", body)
+        ground = re.search(r"background:\s*(#[0-9a-f]{6})", body)
+        if colour:
+            pairs.append((selector.strip(), colour[1], ground[1] if ground else "#ffffff"))
+    assert len(pairs) >= 8, pairs
+    for selector, colour, ground in pairs:
+        assert _contrast(colour, ground) >= 4.5, (selector, colour, ground)
