@@ -325,7 +325,9 @@ class Engine:
         data = PageData(plans, self.last_timelines, texts,
                         {key: str(a.status) for key, a in actions.items()},
                         {r.key: r for r in reminders}, [s.text for s in stale], now,
-                        self.policy.timezone, self.store.notes())
+                        self.policy.timezone, self.store.notes(),
+                        {key: datetime.fromisoformat(a.created_at)
+                         for key, a in actions.items() if a.draft_ref})
         write_pages(folder, data, self.templates, load_or_create_secret(folder.parent))
 
     def next_due(self, now: datetime) -> datetime | None:

@@ -102,6 +102,7 @@ class PageData:
     now: datetime
     timezone: ZoneInfo
     notes: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    draft_times: Mapping[str, datetime] = field(default_factory=dict)  # key -> written at
 
 
 def write_pages(folder: Path, data: PageData, templates: jinja2.Environment,
@@ -216,6 +217,10 @@ def _marks(p: InterviewPlan, timeline: Timeline | None, data: PageData) -> list[
         if label and label.timeframe and label.timeframe.due:
             promised = datetime.combine(label.timeframe.due, datetime.min.time(), tz)
             marks.append(Mark(promised, "deadline", f"their deadline: {label.timeframe.phrase}"))
+    for key, at in data.draft_times.items():
+        if key.split("/")[1:2] == [iv.id]:
+            marks.append(Mark(at, "draft", f"draft written: {key.partition('/')[0]} to "
+                                           f"{key.split('/')[2]}, {moment_text(at, tz)}"))
     for f in p.followups:
         if f.key in data.reminders:
             at = data.reminders[f.key].start
