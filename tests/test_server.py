@@ -529,3 +529,79 @@ def test_icaljs_reader_rejects_garbage() -> None:
                             input=b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n", capture_output=True,
                             timeout=60, check=False)
     assert result.returncode != 0 and b"parse_feed:" in result.stderr
+
+
+def test_oversized_headers_are_refused_before_they_are_buffered(tmp_path: Path) -> None:
+    """40 connections each sending 6 MB of headers in lines just under the stdlib's 64 KB
+    limit, to a real `radiosilence serve`: each is refused after about 16 KB, so the
+    server's peak memory stays near its start (the stdlib alone keeps up to 100 such lines,
+    6.4 MB, per connection)."""
+    import subprocess
+    import sys
+    import threading
+
+    from tests.test_service import make_demo
+
+    config, port = make_demo(tmp_path / "demo")
+    process = subprocess.Popen([sys.executable, "-m", "radiosilence", "--config", str(config),
+                                "serve"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # ready when it accepts: polling the port, not sleeping a guess
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.05)
+        start_peak = _peak_kib(process.pid)
+        line = b"X-Big: " + b"a" * 60_000 + b"\r\n"
+
+        def attack() -> None:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                    sock.sendall(b"GET /healthz HTTP/1.1\r\n" + line * 100)
+            except OSError:
+                pass  # refused and closed before we were done: the point
+
+        threads = [threading.Thread(target=attack) for _ in range(40)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        growth = (_peak_kib(process.pid) - start_peak) / 1024
+        print(f"\npeak memory growth under 40 x 6 MB of headers: {growth:.1f} MiB")
+        assert growth < 40, growth
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _peak_kib(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status)[1])  # type: ignore[index]
+
+
+def test_a_client_trickling_its_headers_is_cut_off(served: Served,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A byte now and then, each within the read timeout: the deadline for the whole head
+    (20 s; 1 s here) still ends it."""
+    monkeypatch.setattr(server_module, "HEAD_DEADLINE_SECONDS", 1.0)
+    started = time.monotonic()
+    with socket.create_connection((served.host, served.port), timeout=10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\n")
+        answer = b""
+        for _ in range(40):
+            try:
+                sock.sendall(b"X-Slow: 1\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            sock.settimeout(0.2)
+            try:
+                answer = sock.recv(1024)
+            except TimeoutError:
+                continue
+            break
+    assert time.monotonic() - started < 5
+    assert answer.startswith(b"HTTP/1.1 431") or answer == b"", answer[:80]
+    assert_still_serving(served)
