@@ -70,3 +70,34 @@ def test_names_that_are_not_utf8_do_not_stop_the_scan(demo: Path) -> None:
     assert "did create 5" in done.stdout, done.stdout
     again = scan(demo, "2026-03-18T17:10:00+00:00")
     assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr
+
+
+def _calendar(events: str) -> bytes:
+    return (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n{events}"
+            "END:VCALENDAR\r\n").encode()
+
+
+def _vevent(uid: str, extra: str = "") -> str:
+    return (f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260301T000000Z\r\n"
+            "DTSTART:20260318T140000Z\r\nDTEND:20260318T150000Z\r\nSUMMARY:Interview\r\n"
+            f"{extra}END:VEVENT\r\n")
+
+
+def test_one_calendar_file_is_read_within_bounds(caplog: pytest.LogCaptureFixture) -> None:
+    from radiosilence.parse import calendar as ics
+
+    crowd = "".join(f"ATTENDEE;CN=P {i}:mailto:p{i}@example.com\r\n" for i in range(5000))
+    (event,) = ics.parse_calendar(_calendar(_vevent("crowd@x", crowd)), source="c",
+                                  source_ref="crowd.ics", default_tz=UTC)
+    assert len(event.attendees) == ics.MAX_ATTENDEES
+    many = "".join(_vevent(f"e{i}@x") for i in range(ics.MAX_EVENTS_PER_FILE + 500))
+    events = ics.parse_calendar(_calendar(many), source="c", source_ref="many.ics",
+                                default_tz=UTC)
+    assert len(events) == ics.MAX_EVENTS_PER_FILE
+    long_text = "DESCRIPTION:" + "agenda " * 300_000 + "\r\n"
+    (event,) = ics.parse_calendar(_calendar(_vevent("long@x", long_text)), source="c",
+                                  source_ref="long.ics", default_tz=UTC)
+    assert len(event.description) == ics.MAX_DESCRIPTION_CHARS
+    said = [r.message for r in caplog.records]
+    assert any("crowd.ics" in m and "5000 attendees" in m for m in said), said
+    assert any("many.ics" in m and "only the first 2000" in m for m in said), said

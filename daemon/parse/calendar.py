@@ -49,6 +49,14 @@ class ParseError(ValueError):
     """The input as a whole is not readable; the message is one line without content."""
 
 
+# Bounds per item, so that one hostile file costs a cycle seconds, not minutes. An interview
+# has a handful of attendees and one file of a vdir one event; a calendar link or a CalDAV
+# object may hold a recurring event's exceptions, a few hundred at the most.
+MAX_EVENTS_PER_FILE = 2000
+MAX_ATTENDEES = 200
+MAX_DESCRIPTION_CHARS = 20_000
+
+
 def parse_calendar(
     data: bytes, *, source: str, source_ref: str, default_tz: tzinfo
 ) -> list[CalEvent]:
@@ -61,7 +69,12 @@ def parse_calendar(
     """
     events: list[CalEvent] = []
     components = _components(bytes(data), source_ref)
-    for ctx, vevent in _vevents(components, source, source_ref, default_tz):
+    pairs = _vevents(components, source, source_ref, default_tz)
+    if len(pairs) > MAX_EVENTS_PER_FILE:
+        logger.warning("%s holds %d events: only the first %d are read", source_ref,
+                       len(pairs), MAX_EVENTS_PER_FILE)
+        pairs = pairs[:MAX_EVENTS_PER_FILE]
+    for ctx, vevent in pairs:
         try:
             event = _event(vevent, ctx)
         except Exception as exc:
@@ -184,7 +197,7 @@ def _event(vevent: Any, ctx: _Context) -> CalEvent | None:
     if start is None:
         logger.info("skipped a VEVENT without a usable DTSTART in %s", ctx.source_ref)
         return None
-    description = _text(vevent, "DESCRIPTION")
+    description = _text(vevent, "DESCRIPTION")[:MAX_DESCRIPTION_CHARS]
     location = _text(vevent, "LOCATION")
     return CalEvent(
         uid=uid,
@@ -199,7 +212,7 @@ def _event(vevent: Any, ctx: _Context) -> CalEvent | None:
         end=_end(vevent, start_value, start, ctx),
         all_day=not isinstance(start_value, datetime),
         organizer=_first_person(vevent, "ORGANIZER"),
-        attendees=_attendees(vevent),
+        attendees=_attendees(vevent, ctx.source_ref),
         conference_url=_conference_url(vevent, location, description),
         source=ctx.source,
         source_ref=ctx.source_ref,
@@ -363,10 +376,15 @@ def _first_person(vevent: Any, name: str) -> Attendee | None:
     return None
 
 
-def _attendees(vevent: Any) -> tuple[Attendee, ...]:
-    """Every ATTENDEE with an address, the first one kept when an address repeats."""
+def _attendees(vevent: Any, source_ref: str) -> tuple[Attendee, ...]:
+    """Every ATTENDEE with an address, the first one kept when an address repeats; at most
+    MAX_ATTENDEES (a list that long is a mailing list's invitation, not an interview)."""
     seen: dict[str, Attendee] = {}
-    for value in _props(vevent, "ATTENDEE"):
+    values = _props(vevent, "ATTENDEE")
+    if len(values) > MAX_ATTENDEES:
+        logger.warning("an event in %s lists %d attendees: only the first %d are read",
+                       source_ref, len(values), MAX_ATTENDEES)
+    for value in values[:MAX_ATTENDEES]:
         person = _person(value)
         if person is not None and person.email not in seen:
             seen[person.email] = person

@@ -292,7 +292,9 @@ def _with_thanks(plan_: InterviewPlan, thanks: tuple[FollowUp, ...]) -> Intervie
         return plan_
     followups = thanks + plan_.followups
     if plan_.state in (State.WAITING, State.NEXT_ROUND):
-        names = ", ".join(f.to[0].name or f.to[0].email for f in thanks)
+        everyone = [f.to[0].name or f.to[0].email for f in thanks]
+        names = ", ".join(everyone[:4]) + (f" and {len(everyone) - 4} more"
+                                           if len(everyone) > 4 else "")
         return replace(plan_, state=State.THANK_YOU_DUE, next_action=f"thank {names}",
                        due=thanks[0].due, followups=followups)
     return replace(plan_, followups=followups)
