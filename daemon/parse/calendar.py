@@ -53,7 +53,7 @@ class ParseError(ValueError):
 # has a handful of attendees and one file of a vdir one event; a calendar link or a CalDAV
 # object may hold a recurring event's exceptions, a few hundred at the most.
 MAX_EVENTS_PER_FILE = 2000
-MAX_ATTENDEES = 200
+MAX_ATTENDEES = 500
 MAX_DESCRIPTION_CHARS = 20_000
 
 
