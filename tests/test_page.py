@@ -233,3 +233,24 @@ def test_every_text_colour_of_the_stylesheet_passes_wcag_aa() -> None:
     assert len(pairs) >= 8, pairs
     for selector, colour, ground in pairs:
         assert _contrast(colour, ground) >= 4.5, (selector, colour, ground)
+
+
+def test_nonces_verify_expire_and_keep_an_unchanged_page_unchanged(tmp_path: Path) -> None:
+    from radiosilence.publish.page import (
+        NONCE_LIFETIME_SECONDS,
+        load_or_create_secret,
+        make_nonce,
+        nonce_ok,
+    )
+
+    secret = load_or_create_secret(tmp_path)
+    assert load_or_create_secret(tmp_path) == secret  # kept, not made anew
+    issued = 1_800_000_000.0
+    nonce = make_nonce(secret, issued)
+    assert make_nonce(secret, issued + 600) == nonce  # the same within the hour
+    assert nonce_ok(secret, nonce, now=issued + 60)
+    assert not nonce_ok(secret, nonce, now=issued + NONCE_LIFETIME_SECONDS + 3600)
+    assert not nonce_ok(b"another secret" * 3, nonce, now=issued + 60)
+    forged = nonce.split(".")[0] + "." + "0" * 32
+    assert not nonce_ok(secret, forged, now=issued + 60)
+    assert not nonce_ok(secret, "", now=issued)

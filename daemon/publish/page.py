@@ -32,6 +32,8 @@ from radiosilence.plan.slots import moment_text, short_text
 from radiosilence.publish.feed import Reminder
 
 NONCE_LIFETIME_SECONDS = 2 * 24 * 3600
+# Nonces are issued on the hour, so that a cycle that changes nothing rewrites no page.
+NONCE_STEP_SECONDS = 3600
 SECRET_FILE = "page-secret"
 _OWED_BY_YOU = {State.THANK_YOU_DUE, State.NUDGE_DUE, State.FINAL_DUE, State.IN_CONVERSATION}
 _TONES = {State.REJECTED: "closed no", State.OFFER: "closed yes", State.CANCELLED: "closed",
@@ -54,7 +56,8 @@ def load_or_create_secret(state_dir: Path) -> bytes:
 
 
 def make_nonce(secret: bytes, issued: float | None = None) -> str:
-    stamp = str(int(time.time() if issued is None else issued))
+    moment = int(time.time() if issued is None else issued)
+    stamp = str(moment - moment % NONCE_STEP_SECONDS)
     return f"{stamp}.{hmac.new(secret, stamp.encode(), hashlib.sha256).hexdigest()[:32]}"
 
 
