@@ -59,3 +59,15 @@ def atomic_write(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def write_if_changed(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> bool:
+    """`atomic_write` unless `path` already holds `data`; True if it wrote. Skipping identical
+    content keeps the file's mtime, and so any ETag or Last-Modified derived from it."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    atomic_write(path, data, mode=mode)
+    return True

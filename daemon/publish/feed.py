@@ -20,7 +20,7 @@ from pathlib import Path
 
 from icalendar import Alarm, Calendar, Event, vDuration
 
-from radiosilence.fsutil import PRIVATE_FILE, atomic_write
+from radiosilence.fsutil import PRIVATE_FILE, write_if_changed
 
 log = logging.getLogger(__name__)
 
@@ -144,17 +144,10 @@ def render_feed(
 
 
 def write_feed(path: Path, data: bytes) -> bool:
-    """Atomically write `data` to `path` (mode 0600) unless it is already there.
-
-    Returns True if the file was written. Skipping identical content keeps the file's
-    mtime, and so any ETag or Last-Modified derived from it, unchanged.
-    """
-    try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    atomic_write(path, data, mode=PRIVATE_FILE)
+    """Atomically write `data` to `path` (mode 0600) unless it is already there (so the
+    HTTP ETag stays put); returns True if the file was written."""
+    if not write_if_changed(path, data, mode=PRIVATE_FILE):
+        return False
     log.info("reminder feed written to %s (%d bytes)", path, len(data))
     return True
 

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from radiosilence.fsutil import PRIVATE_FILE, atomic_write
+from radiosilence.fsutil import PRIVATE_FILE, atomic_write, write_if_changed
 from radiosilence.model import CLOSED_STATES, Category, InterviewPlan, Mail, State
 from radiosilence.plan.policy import Timeline
 from radiosilence.plan.slots import moment_text, short_text
@@ -136,13 +136,7 @@ def _html(templates: jinja2.Environment) -> jinja2.Environment:
 
 
 def _write(path: Path, text: str) -> None:
-    data = text.encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return
-    except FileNotFoundError:
-        pass
-    atomic_write(path, data, mode=PRIVATE_FILE)
+    write_if_changed(path, text.encode("utf-8"), mode=PRIVATE_FILE)
 
 
 def _rows(data: PageData) -> list[dict[str, object]]:
