@@ -15,7 +15,7 @@ from typing import Any
 from radiosilence.config.options import WEEKDAYS
 from radiosilence.config.secrets import PasswordSource
 from radiosilence.config.settings import ConfigError, Settings, default_config_path
-from radiosilence.connectors.base import CalendarSource, DraftSink, MailSource
+from radiosilence.connectors.base import CalendarSource, ConnectorError, DraftSink, MailSource
 from radiosilence.connectors.imap.folders import SENT_NAME
 from radiosilence.connectors.imap.session import ImapAccount, ImapSession
 from radiosilence.engine import CycleTime, Engine, EngineOptions
@@ -78,16 +78,21 @@ def _caldav_channel(settings: Settings) -> ReminderChannel:
 
 
 def _drafts_place(settings: Settings) -> str:
-    """Where the person's drafts are, for a notification click to open."""
+    """Where the person's drafts are, for a notification click to open: the Drafts folder
+    the Maildir sink writes to, found as it finds it (mbsync's per-account layout too)."""
     if settings.sources.mail == "gmail":
         return "https://mail.google.com/mail/u/0/#drafts"
-    if settings.sources.mail == "imap":
+    if settings.sources.mail != "maildir":
         return ""
+    from radiosilence.connectors.local.maildir import discover_folders, find_drafts_folder
+
     maildir = settings.maildir
-    for name in (f".{maildir.drafts_folder}", maildir.drafts_folder):
-        if (maildir.path / name).is_dir():
-            return str(maildir.path / name)
-    return str(maildir.path)
+    try:
+        found = find_drafts_folder(discover_folders(maildir.path), maildir.drafts_folder,
+                                   maildir.path)
+    except ConnectorError:  # several accounts, no root: the scan says so, not this
+        found = None
+    return str(found[1] if found else maildir.path)
 
 
 def plan_policy(settings: Settings) -> PlanPolicy:
