@@ -15,9 +15,8 @@ from pathlib import Path
 from radiosilence.apply.reconcile import Draft, Outcome
 from radiosilence.model import InterviewPlan
 from radiosilence.publish.feed import Reminder
+from radiosilence.publish.reminders import KIND_NAMES
 from radiosilence.sync import SyncReport
-
-_KINDS = {"thank-you": "thank-you note", "nudge": "follow-up", "final": "final check-in"}
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ class CycleReport:
 
 def kind_name(key: str) -> str:
     kind = key.partition("/")[0]
-    return _KINDS.get(kind, kind)
+    return KIND_NAMES.get(kind, kind)
 
 
 def summary_line(report: CycleReport) -> str:

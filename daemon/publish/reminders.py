@@ -15,7 +15,9 @@ from radiosilence.publish.feed import Reminder
 from radiosilence.render import render_short
 from radiosilence.store import Action, ActionStatus
 
-_NAMES = {Kind.THANK_YOU: "thank-you note", Kind.NUDGE: "follow-up", Kind.FINAL: "final check-in"}
+# What each follow-up is called where a person reads it: reminders, scan, the journal.
+KIND_NAMES = {Kind.THANK_YOU: "thank-you note", Kind.NUDGE: "follow-up",
+              Kind.FINAL: "final check-in"}
 
 
 def reminders_for(plans: list[InterviewPlan], actions: Mapping[str, Action], handled: set[str],
@@ -85,7 +87,7 @@ def _description(followup: FollowUp, action: Action | None, templates: jinja2.En
                 + (f". The answer was due {due}." if late else f". Answer by {due}."))
         where = "No draft is written for this one: the answer is yours to give."
     else:
-        name = _NAMES[followup.kind]
+        name = KIND_NAMES[followup.kind]
         what = (f"The {name} to {to} was due {due}: send it as soon as you can." if late
                 else f"Send the {name} to {to} by {due}.")
         if action is not None and action.status in (ActionStatus.DRAFTED, ActionStatus.EDITED):
