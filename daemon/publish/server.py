@@ -292,8 +292,9 @@ class _FeedHandler(BaseHTTPRequestHandler):
         self._reply(answer.status, answer.body, answer.headers, answer.content_type)
 
     def _page_rest(self, path: str) -> str | None:
-        """What follows "/<token>/" in `path`, or None without the token (compared raw and
-        in constant time, as for the feed)."""
+        """What follows "/<token>/" in `path`, or None without the token. Compared raw,
+        never percent-decoded: %2F, "..", "//" and friends simply do not match; the token in
+        constant time (its length is not secret)."""
         head, slash, rest = path.removeprefix("/").partition("/")
         if not path.startswith("/") or not slash:
             return None
@@ -303,13 +304,7 @@ class _FeedHandler(BaseHTTPRequestHandler):
         return rest
 
     def _is_feed_path(self, path: str) -> bool:
-        # Compared raw, never percent-decoded: %2F, "..", "//" and friends simply do not
-        # match. The token is compared in constant time (its length is not secret).
-        parts = path.split("/")
-        if len(parts) != 3 or parts[0] != "" or parts[2] != FEED_NAME:
-            return False
-        return hmac.compare_digest(parts[1].encode("utf-8", "replace"),
-                                   self.server.token.encode("ascii"))
+        return self._page_rest(path) == FEED_NAME
 
     def _feed(self) -> None:
         loaded = self._load()
