@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import platformdirs
 
-from radiosilence.apply.reconcile import BrakeError, Observed, check_brake, decide, hold_back
+from radiosilence.apply.reconcile import (
+    BrakeError,
+    Draft,
+    Observed,
+    check_brake,
+    decide,
+    hold_back,
+)
 from radiosilence.cli.args import hold_state, load, open_store, parse_now, setup
 from radiosilence.cli.errors import UsageProblem
 from radiosilence.cli.output import (
@@ -54,11 +62,12 @@ def _print_held_back(stalled: dict[str, int], plans: list[InterviewPlan],
         print(line)
 
 
-def _brake_status(engine: Engine, plans: list[InterviewPlan], now: datetime) -> None:
-    """What the brake would hold back next cycle. From the store alone, without asking the
-    mailbox (a status must not spend Gmail quota): the drafts it would create are the ones
-    it holds no record of."""
-    desired, recorded = engine.drafts_for(plans, now), engine.store.actions()
+def _brake_status(engine: Engine, plans: list[InterviewPlan],
+                  desired: Mapping[str, Draft]) -> None:
+    """What the brake would hold back next cycle (`desired`: the drafts it wants). From the
+    store alone, without asking the mailbox (a status must not spend Gmail quota): the
+    drafts it would create are the ones it holds no record of."""
+    recorded = engine.store.actions()
     limit = engine.options.max_new_drafts
     ops, stalled = hold_back(decide(recorded, Observed(), desired), recorded, desired, limit)
     try:
@@ -74,14 +83,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     settings, engine, now = setup(args)
     engine.sync(now)
     plans = engine.plan(now)
-    stale = engine.stale_drafts(plans, engine.drafts_for(plans, now))
+    wanted = engine.drafts_for(plans, now)
+    stale = engine.stale_drafts(plans, wanted)
     reminders = {r.key: r for r in engine.reminders(plans, now, stale)}
     if args.json:
         print(json.dumps([plan_json(p, reminders) for p in plans], indent=2))
     else:
         print(status_table(plans, settings.user.timezone, now))
         print_stale(stale)
-        _brake_status(engine, plans, now)
+        _brake_status(engine, plans, wanted)
         if args.all:
             print("\nOther events (`radiosilence track ID` makes one an interview):")
             print(other_events_table(engine, {p.interview.id for p in plans},
