@@ -27,7 +27,7 @@ from radiosilence.plan.policy import PlanPolicy, Timeline
 from radiosilence.plan.slots import (
     business_days_after,
     day_text,
-    local_text,
+    moment_text,
     reminder_on,
     thank_you_reminder,
 )
@@ -64,7 +64,7 @@ def plan_interview(timeline: Timeline, policy: PlanPolicy, now: datetime) -> Int
     if iv.cancelled:
         return InterviewPlan(iv, State.CANCELLED, "nothing: the interview was cancelled", None)
     if now < iv.end:
-        when = local_text(iv.start, policy)
+        when = moment_text(iv.start, policy.timezone)
         return InterviewPlan(iv, State.SCHEDULED, f"interview {when}", iv.start)
     walk = _read_mail(timeline, policy)
     return _asking(_decided(timeline, walk, policy, now), walk.questions)

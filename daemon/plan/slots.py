@@ -125,6 +125,3 @@ def short_text(moment: datetime, tz: ZoneInfo) -> str:
     local = moment.astimezone(tz)
     return f"{local:%a} {local.day} {local:%b %H:%M}"
 
-
-def local_text(moment: datetime, policy: PlanPolicy) -> str:
-    return moment_text(moment, policy.timezone)
