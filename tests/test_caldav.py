@@ -25,10 +25,10 @@ from radiosilence.config.settings import ConfigError, load_settings
 from radiosilence.connectors.base import AuthNeeded, RateLimited, Refused, Unavailable
 from radiosilence.connectors.caldav.dav import CollectionInfo, Dav, Listing
 from radiosilence.connectors.caldav.source import CalDavCalendarSource
-from radiosilence.engine import CycleReport
 from radiosilence.wiring import open_engine
 from tests.caldav_rigs import PASSWORD, USER, DiscoveryHost, Radicale
 from tests.contract.calendar_source import ics
+from tests.story import demo_cycle, plan_summary
 
 NOW = datetime.fromisoformat(DEMO_NOW)
 TODO = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VTODO\r\n"
@@ -271,19 +271,6 @@ def drafts_in(root: Path) -> list[tuple[str, str, str, str]]:
         found.append((str(mail["X-Radiosilence-Key"]), str(mail["To"]), str(mail["Subject"]),
                       body.get_content() if body is not None else ""))
     return sorted(found)
-
-
-def demo_cycle(config: Path) -> CycleReport:
-    engine = open_engine(load_settings(config))
-    try:
-        return engine.cycle(NOW)
-    finally:
-        engine.store.close()
-
-
-def plan_summary(report: CycleReport) -> dict[str, tuple[str, tuple[str, ...]]]:
-    return {p.interview.id: (str(p.state), tuple(sorted(f.key for f in p.followups)))
-            for p in report.plans}
 
 
 def test_the_demo_story_through_caldav_gives_the_same_plan_and_drafts(

@@ -19,6 +19,7 @@ from radiosilence.config.settings import load_settings
 from radiosilence.engine import CycleReport
 from radiosilence.wiring import open_engine
 from tests.google_emulator import Emulator
+from tests.story import demo_cycle, plan_summary
 
 NOW = datetime.fromisoformat(DEMO_NOW)
 
@@ -65,34 +66,21 @@ def emulator(story: tuple[Path, CycleReport], tmp_path: Path) -> Emulator:
         yield emu
 
 
-def _plan_summary(report: CycleReport) -> dict[str, tuple[str, tuple[str, ...]]]:
-    return {p.interview.id: (str(p.state), tuple(sorted(f.key for f in p.followups)))
-            for p in report.plans}
-
-
-def _cycle(config: Path) -> CycleReport:
-    engine = open_engine(load_settings(config))
-    try:
-        return engine.cycle(NOW)
-    finally:
-        engine.store.close()
-
-
 def _base(emu: Emulator) -> str:
     return str(emu.base_url)
 
 
 def test_the_story_through_google_matches_the_local_one(
         story: tuple[Path, CycleReport], emulator: Emulator, tmp_path: Path) -> None:
-    report = _cycle(_google_config(tmp_path, _base(emulator)))
-    assert _plan_summary(report) == _plan_summary(story[1])
+    report = demo_cycle(_google_config(tmp_path, _base(emulator)))
+    assert plan_summary(report) == plan_summary(story[1])
     assert sorted(report.outcome.created) == sorted(story[1].outcome.created)
     assert len(emulator.gmail.drafts) == len(story[1].outcome.created) == 5
     assert emulator.sends == []
 
 
 def test_follow_ups_land_in_the_right_gmail_threads(emulator: Emulator, tmp_path: Path) -> None:
-    _cycle(_google_config(tmp_path, _base(emulator)))
+    demo_cycle(_google_config(tmp_path, _base(emulator)))
     by_message_id = {m.rfc822_id.strip("<> "): m for m in emulator.gmail.messages.values()}
     replies = 0
     for draft_id in emulator.gmail.drafts:
@@ -113,9 +101,9 @@ def test_follow_ups_land_in_the_right_gmail_threads(emulator: Emulator, tmp_path
 
 def test_a_second_cycle_and_a_restart_create_nothing(emulator: Emulator, tmp_path: Path) -> None:
     config = _google_config(tmp_path, _base(emulator))
-    _cycle(config)
+    demo_cycle(config)
     emulator.reset_counters()
-    again = _cycle(config)
+    again = demo_cycle(config)
     assert again.outcome.created == [] and again.outcome.changes == 0
     assert len(emulator.gmail.drafts) == 5
 
@@ -127,7 +115,7 @@ def test_rate_limits_and_server_errors_give_the_same_drafts(
     emulator.faults.add("gmail.users.messages.list", 503, times=2, reason="backendError")
     emulator.faults.add("calendar.events.list", 500, times=1, reason="backendError")
     config = _google_config(tmp_path, _base(emulator))
-    report = _cycle(config)
+    report = demo_cycle(config)
     assert sorted(report.outcome.created) == sorted(story[1].outcome.created)
     assert emulator.sends == []
 
@@ -154,7 +142,7 @@ def test_a_crash_after_drafts_create_does_not_duplicate(emulator: Emulator,
     with pytest.raises(Crash):
         engine.cycle(NOW)
     engine.store.close()
-    report = _cycle(config)
+    report = demo_cycle(config)
     keys = [str(message_from_bytes(emulator.gmail.draft_raw(d), policy=policy.default)
                 ["X-Radiosilence-Key"]) for d in emulator.gmail.drafts]
     assert len(keys) == len(set(keys)) == 5

@@ -26,7 +26,8 @@ from radiosilence.connectors.ics_link import IcsLinkCalendarSource, link_url, sp
 from radiosilence.parse.calendar import ParseError, parse_calendar
 from radiosilence.wiring import open_engine
 from tests.caldav_rigs import IcsServer
-from tests.test_caldav import demo_cycle, drafts_in, plan_summary
+from tests.story import demo_cycle, plan_summary
+from tests.test_caldav import drafts_in
 
 ZONE = (b"BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\n"
         b"TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n")

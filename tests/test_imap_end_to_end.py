@@ -29,6 +29,7 @@ from tests.imap_rigs import (  # noqa: F401 (the fixtures)
     new_user,
     proxy_fixture,
 )
+from tests.story import demo_cycle, plan_summary
 from tests.test_crash import EXPECTED, HELPER, KILLED, NOTE, TOMAS, kind_and_recipient
 from tests.test_crash import NOW as CRASH_NOW
 
@@ -53,24 +54,11 @@ def mailbox(dovecot: Dovecot, tmp_path: Path) -> tuple[Path, str]:
     return root, user
 
 
-def _plan_summary(report: CycleReport) -> dict[str, tuple[str, tuple[str, ...]]]:
-    return {p.interview.id: (str(p.state), tuple(sorted(f.key for f in p.followups)))
-            for p in report.plans}
-
-
-def _cycle(config: Path) -> CycleReport:
-    engine = open_engine(load_settings(config))
-    try:
-        return engine.cycle(NOW)
-    finally:
-        engine.store.close()
-
-
 def test_the_story_through_imap_matches_the_local_one(
         story: tuple[Path, CycleReport], mailbox: tuple[Path, str], dovecot: Dovecot) -> None:
     root, user = mailbox
-    report = _cycle(imap_config(root, dovecot.port, user))
-    assert _plan_summary(report) == _plan_summary(story[1])
+    report = demo_cycle(imap_config(root, dovecot.port, user))
+    assert plan_summary(report) == plan_summary(story[1])
     assert sorted(report.outcome.created) == sorted(story[1].outcome.created)
     on_server = drafts_on_server(dovecot, user)
     assert sorted(key for key, _ in on_server) == sorted(report.outcome.created)
@@ -86,8 +74,8 @@ def test_a_second_cycle_creates_nothing_and_reading_marks_nothing_seen(
         mailbox: tuple[Path, str], dovecot: Dovecot) -> None:
     root, user = mailbox
     config = imap_config(root, dovecot.port, user)
-    _cycle(config)
-    again = _cycle(config)
+    demo_cycle(config)
+    again = demo_cycle(config)
     assert again.outcome.created == [] and again.outcome.changes == 0
     assert len(drafts_on_server(dovecot, user)) == 5
 
@@ -122,7 +110,7 @@ _ALLOWED = {"CAPABILITY", "LOGIN", "LIST", "STATUS", "SELECT", "EXAMINE", "UID S
 
 def test_a_cycle_only_reads_and_writes_drafts(mailbox: tuple[Path, str], proxy: Proxy) -> None:
     root, user = mailbox
-    report = _cycle(imap_config(root, proxy.port, user))
+    report = demo_cycle(imap_config(root, proxy.port, user))
     assert len(report.outcome.created) == 5
     assert set(proxy.commands) <= _ALLOWED, dict(proxy.commands)
     assert proxy.appended_to == ["Drafts"] * 5

@@ -15,7 +15,6 @@ import pytest
 
 from radiosilence.cli.demo import DEMO_NOW, prepare
 from radiosilence.config.settings import load_settings
-from radiosilence.engine import CycleReport
 from radiosilence.wiring import open_engine
 from tests.caldav_rigs import PASSWORD as CALDAV_PASSWORD
 from tests.caldav_rigs import USER as CALDAV_USER
@@ -28,6 +27,7 @@ from tests.imap_rigs import (  # noqa: F401 (the fixture)
     load_maildir,
     new_user,
 )
+from tests.story import plan_summary
 from tests.test_caldav import _upload
 
 NOW = datetime.fromisoformat(DEMO_NOW)
@@ -43,11 +43,6 @@ def _secret(path: Path, password: str) -> Path:
     path.write_text(password + "\n", encoding="utf-8")
     path.chmod(0o600)
     return path
-
-
-def _summary(report: CycleReport) -> dict[str, tuple[str, tuple[str, ...]]]:
-    return {p.interview.id: (str(p.state), tuple(sorted(f.key for f in p.followups)))
-            for p in report.plans}
 
 
 def _remote(tmp_path: Path, dovecot: Dovecot, radicale: Radicale) -> tuple[Path, str]:
@@ -75,7 +70,7 @@ def test_the_story_through_imap_and_caldav_matches_the_local_one(
         f'password_file = "{_secret(root / "caldav-password", CALDAV_PASSWORD)}"\n'
         '[paths]\nstate_dir = "rstate"\n', encoding="utf-8")
     report = open_engine(load_settings(config)).cycle(NOW)
-    assert report.plans and _summary(report) == _summary(local)
+    assert report.plans and plan_summary(report) == plan_summary(local)
     assert sorted(report.outcome.created) == sorted(local.outcome.created)
     assert sorted(key for key, _ in drafts_on_server(dovecot, user)) == \
         sorted(local.outcome.created)
