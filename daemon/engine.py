@@ -121,7 +121,8 @@ class Engine:
                                      self.overrides(events), thread_of, category_of)
         linked = link_mails(interviews, mails, thread_of, self.user)
         notes = self._notes_by_interview()
-        declined = self._declined(mails)
+        self._read_sent(mails)
+        declined = self._declined()
         done = self.store.done()
         rounds = defaultdict(list)
         for interview in sorted(interviews, key=lambda i: i.start):
@@ -139,12 +140,16 @@ class Engine:
                                    notes.get(interview.id, {}), mine, did))
         return result
 
-    def _declined(self, mails: list[Mail]) -> set[str]:
-        """Follow-ups whose draft the person deleted unsent: gone, and not among sent mail."""
+    def _read_sent(self, mails: list[Mail]) -> None:
+        """What the stored mail tells beyond interviews: which of our drafts were sent, and
+        the names of the people in it (for `names`)."""
         self.sent_keys = frozenset(m.our_key for m in mails if m.own and not m.draft
                                    and m.our_key)
         self.known_names = {a.email: a.name for m in mails for a in (m.sender, *m.to, *m.cc)
                             if a.name}
+
+    def _declined(self) -> set[str]:
+        """Follow-ups whose draft the person deleted unsent: gone, and not among sent mail."""
         return {key for key, action in self.store.actions().items()
                 if action.status == ActionStatus.GONE and key not in self.sent_keys}
 
