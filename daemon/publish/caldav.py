@@ -16,7 +16,6 @@ the other channels never wait for it.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import uuid
 from collections.abc import Sequence
@@ -27,7 +26,7 @@ from icalendar import Alarm, Calendar, Event
 
 from radiosilence.connectors.base import ConnectorError
 from radiosilence.publish.channels import ReminderChannel
-from radiosilence.publish.feed import PRODID, Reminder
+from radiosilence.publish.feed import PRODID, Reminder, reminder_digest
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +92,7 @@ class CalDavChannel(ReminderChannel):
         wanted = {caldav_uid(r.key): r for r in reminders}
         written = 0
         for uid, reminder in wanted.items():
-            digest = self._hash(reminder)
+            digest = reminder_digest(reminder, self.lead_minutes)
             old = owned.get(uid)
             if old is not None and _stored(old.data, HASH) == digest:
                 continue
@@ -104,11 +103,6 @@ class CalDavChannel(ReminderChannel):
             written += 1
         removed = sum(self.writer.delete(uid) for uid in owned.keys() - wanted.keys())
         return written, removed
-
-    def _hash(self, reminder: Reminder) -> str:
-        payload = [reminder.summary, reminder.description, reminder.start.astimezone(UTC)
-                   .isoformat(), reminder.minutes, self.lead_minutes]
-        return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
     def _event(self, reminder: Reminder, uid: str, sequence: int, digest: str,
                now: datetime) -> bytes:

@@ -102,13 +102,18 @@ def feed_uid(key: str) -> str:
 
 
 def reminder_hash(reminder: Reminder, options: FeedOptions) -> str:
-    """sha256 over what a person sees; DTSTAMP and SEQUENCE are deliberately left out."""
+    return reminder_digest(reminder, options.alarm_minutes_before)
+
+
+def reminder_digest(reminder: Reminder, alarm_minutes: int) -> str:
+    """sha256 over what a person sees (texts, time, length, the alarm's lead); DTSTAMP and
+    SEQUENCE are deliberately left out. Every channel tells a changed reminder by it."""
     payload = [
         reminder.summary,
         reminder.description,
         _utc(reminder.start).isoformat(),
         reminder.minutes,
-        options.alarm_minutes_before,
+        alarm_minutes,
     ]
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
