@@ -22,8 +22,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from email.message import Message
-from email.parser import BytesHeaderParser
 from typing import Any
 
 from imapclient import IMAPClient
@@ -39,6 +37,7 @@ from radiosilence.connectors.base import (
 from radiosilence.connectors.imap.folders import Folders, discover
 from radiosilence.connectors.imap.session import ImapSession
 from radiosilence.connectors.imap.uids import chunks, compact, expand
+from radiosilence.mailformat import header_fields
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +74,7 @@ class _Found:
     size: int
     received: datetime | None
     flags: str
-    head: Message | None = None
+    head: dict[str, str] | None = None
     calendar: bool = False
 
     @property
@@ -178,7 +177,7 @@ class ImapMailSource(MailSource):
                 found = _Found(folder, label, validity, uid, int(data.get(b"RFC822.SIZE", 0)),
                                data.get(b"INTERNALDATE"), _flags(data.get(b"FLAGS", ())))
                 if self.triage is not None:
-                    found.head = BytesHeaderParser().parsebytes(_header_bytes(data))
+                    found.head = header_fields(_header_bytes(data))
                     found.calendar = _has_calendar(data.get(b"BODYSTRUCTURE"))
                 cycle.found.append(found)
 
@@ -213,7 +212,7 @@ class ImapMailSource(MailSource):
     def _judged(self, client: IMAPClient, found: list[_Found], cycle: _Cycle) -> list[_Found]:
         """The messages the triage keeps, or whose text holds its words (the server says)."""
         assert self.triage is not None
-        verdicts = self.triage.judge([(item.head or Message(), item.label) for item in found])
+        verdicts = self.triage.judge([(item.head or {}, item.label) for item in found])
         kept: set[int] = set()
         asks: dict[tuple[str, tuple[str, ...]], list[_Found]] = {}
         for item, verdict in zip(found, verdicts, strict=True):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from email import policy
 from email.header import decode_header, make_header
@@ -79,51 +80,59 @@ def parse_mail(
     Date header. A Date without a zone is read in `default_tz`; `Mail.date` is aware UTC.
     """
     msg = _message(item.data)
-    message_id = _first_id(_header(msg, "message-id")) or _content_id(item.data)
-    sender = (_addresses(msg, "from") or _addresses(msg, "sender") or (Address(""),))[0]
+    raws = _first_raws(msg)
+    message_id = _first_id(_head_text(raws, "message-id")) or _content_id(item.data)
+    sender = (_head_addresses(raws, "from") or _head_addresses(raws, "sender")
+              or (Address(""),))[0]
     body, invites = _walk(msg, message_id, default_tz)
     own_emails = {a.lower() for a in own_addresses}
     return Mail(
         id=message_id,
         ref=item.ref,
         folder=item.folder,
-        date=_date(msg, received, default_tz),
+        date=_date_of(raws.get("date"), received, default_tz),
         sender=sender,
-        to=_addresses(msg, "to"),
-        cc=_addresses(msg, "cc"),
-        subject=_header(msg, "subject"),
-        in_reply_to=_first_id(_header(msg, "in-reply-to")),
-        references=_ids(_header(msg, "references")),
-        headers=_kept_headers(msg),
+        to=_head_addresses(raws, "to"),
+        cc=_head_addresses(raws, "cc"),
+        subject=_head_text(raws, "subject"),
+        in_reply_to=_first_id(_head_text(raws, "in-reply-to")),
+        references=_ids(_head_text(raws, "references")),
+        headers={name: _head_text(raws, name) for name in KEPT_HEADERS if name in raws},
         body=body,
         own=_in_folders(item.folder, sent_folders) or sender.email in own_emails,
-        draft=_in_folders(item.folder, {drafts_folder}) or _draft_flag(item.flags),
+        draft=_in_folders(item.folder, frozenset({drafts_folder})) or _draft_flag(item.flags),
         invites=invites,
         thread_hint=item.thread,  # the provider's thread id (Gmail); "" for Maildir
-        reply_to=_addresses(msg, "reply-to"),
+        reply_to=_head_addresses(raws, "reply-to"),
     )
 
 
+def _first_raws(msg: Message) -> dict[str, str]:
+    """{lower-case name: raw value} of the first header of each name, as header_fields."""
+    raws: dict[str, str] = {}
+    for key, value in msg.raw_items():
+        raws.setdefault(key.lower(), str(value))
+    return raws
+
+
 def parse_head(
-    head: Message,
+    raws: Mapping[str, str],
     folder: str,
     *,
     own_addresses: frozenset[str],
     sent_folders: frozenset[str],
     default_tz: tzinfo,
 ) -> Mail:
-    """Return the `Mail` of a headers-only message, with no body and no invites: what a
-    headers-first triage judges, read as `parse_mail` reads it. `head` may come from the
-    cheap compat32 parser (BytesHeaderParser()): a header plain enough for both parsers to
-    agree on is read the cheap way, any other through policy.default, as parse_mail does.
-    Without a usable Date it is dated at the far end of time (never "old")."""
-    raws: dict[str, str] = {}
-    for key, value in head.raw_items():  # the first of each name, as _raw reads them
-        raws.setdefault(key.lower(), str(value))
+    """Return the `Mail` of a message known by its header fields alone (`raws`: lower-case
+    name -> raw value of the first field of each name, as mailformat.header_fields gives
+    them), with no body and no invites: what a headers-first triage judges, read as
+    `parse_mail` reads it. A field plain enough for both ways to agree on is read the cheap
+    way, any other through policy.default, as parse_mail does. Without a usable Date it is
+    dated at the far end of time (never "old")."""
     sender = (_head_addresses(raws, "from") or _head_addresses(raws, "sender")
               or (Address(""),))[0]
     try:
-        date = _date(head, None, default_tz)
+        date = _date_of(raws.get("date"), None, default_tz)
     except ParseError:
         date = datetime.max.replace(tzinfo=UTC)
     own_emails = {a.lower() for a in own_addresses}
@@ -143,7 +152,7 @@ def parse_head(
 _NOT_PLAIN = re.compile(r'=\?|["()\\;:\[\]]|[^\x00-\x7f]')
 
 
-def _head_text(raws: dict[str, str], name: str) -> str:
+def _head_text(raws: Mapping[str, str], name: str) -> str:
     raw = raws.get(name)
     if raw is None:
         return ""
@@ -152,7 +161,7 @@ def _head_text(raws: dict[str, str], name: str) -> str:
     return _header(_one_header(name, raw), name)
 
 
-def _head_addresses(raws: dict[str, str], name: str) -> tuple[Address, ...]:
+def _head_addresses(raws: Mapping[str, str], name: str) -> tuple[Address, ...]:
     raw = raws.get(name)
     if raw is None:
         return ()
@@ -163,6 +172,8 @@ def _head_addresses(raws: dict[str, str], name: str) -> tuple[Address, ...]:
     # at a fraction of its cost (a first scan judges every message's headers).
     for part in unfold_header(raw).split(","):
         display, bracket, rest = part.partition("<")
+        if "@" in display and bracket:  # no phrase: policy.default reads it its own way
+            return _addresses(_one_header(name, raw), name)
         spec = rest.partition(">")[0] if bracket else display
         email = spec.strip().lower()
         if _ADDR_SPEC.fullmatch(email):
@@ -211,7 +222,8 @@ def _message(data: bytes) -> Message:
         raise ParseError(f"not readable as a mail message ({type(exc).__name__})") from exc
 
 
-def _in_folders(folder: str, folders: frozenset[str] | set[str]) -> bool:
+@lru_cache(maxsize=256)  # a scan asks for every message, and a mailbox has few folders
+def _in_folders(folder: str, folders: frozenset[str]) -> bool:
     # One level down counts too: mbsync's per-account layout ("personal/Sent").
     return bool(folder) and any(same_folder(folder, f) or account_folder(folder, f)
                                 for f in folders)
@@ -273,14 +285,6 @@ def _clean(text: str) -> str:
     return decode_bytes(text.encode("utf-8", "surrogateescape"), None)
 
 
-def _kept_headers(msg: Message) -> dict[str, str]:
-    kept: dict[str, str] = {}
-    for name in KEPT_HEADERS:
-        if _raw(msg, name) is not None:
-            kept[name] = _header(msg, name)
-    return kept
-
-
 def _addresses(msg: Message, name: str) -> tuple[Address, ...]:
     """Mailboxes of an address header (RFC 5322 3.4), lower-cased; () when unreadable.
 
@@ -313,12 +317,13 @@ def _first_id(value: str) -> str:
 
 def _ids(value: str) -> tuple[str, ...]:
     """Message ids (RFC 5322 3.6.4) without angle brackets, in order, once each."""
+    if not value:
+        return ()
     found = [m.strip() for m in _MSG_ID.findall(value)] or value.split()
     return tuple(dict.fromkeys("".join(i.split()) for i in found if i.strip()))
 
 
-def _date(msg: Message, received: datetime | None, default_tz: tzinfo) -> datetime:
-    raw = _raw(msg, "date")
+def _date_of(raw: str | None, received: datetime | None, default_tz: tzinfo) -> datetime:
     moment = _parse_date(unfold_header(raw)) if raw else None
     if moment is None:
         moment = received

@@ -6,9 +6,8 @@ body) and the Gmail search (whole words, Gmail does no stemming), so both keep t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
-from email.message import Message
 
 from radiosilence.connectors.base import DROP, KEEP, Verdict
 from radiosilence.model import Mail
@@ -21,6 +20,9 @@ RECRUITING_WORDS = (
     "applied", "candidate", "candidacy", "recruit", "recruiter", "recruiting", "recruitment",
     "hiring", "onsite", "screening", "position", "role", "offer", "opportunity", "talent",
 )
+# The words for substring tests: less those that hold another ("interviews" holds "interview").
+_STEMS = tuple(word for word in RECRUITING_WORDS
+               if not any(other != word and other in word for other in RECRUITING_WORDS))
 _BODY_CHARS = 5000  # the words of a recruiting mail come early; a long newsletter's do not
 
 
@@ -35,7 +37,7 @@ def looks_recruiting(mail: Mail, known: set[str]) -> bool:
     if any(a.email in known or senders.is_relay(a.domain) for a in others):
         return True
     text = f"{mail.subject}\n{mail.body[:_BODY_CHARS]}".lower()
-    return any(word in text for word in RECRUITING_WORDS)
+    return any(word in text for word in _STEMS)
 
 
 # A Date read from headers alone may be off by a zone (no offset given): mail is dropped as
@@ -68,14 +70,14 @@ class RecruitingTriage:
         self.oldest = oldest
         self.default_tz = default_tz
 
-    def _head(self, head: Message, folder: str) -> Mail | None:
+    def _head(self, head: Mapping[str, str], folder: str) -> Mail | None:
         try:
             return parse_head(head, folder, own_addresses=self.own,
                               sent_folders=self.sent_folders, default_tz=self.default_tz)
         except Exception:  # any content may be hostile; one message must not stop a batch
             return None
 
-    def judge(self, heads: Sequence[tuple[Message, str]]) -> list[Verdict]:
+    def judge(self, heads: Sequence[tuple[Mapping[str, str], str]]) -> list[Verdict]:
         known = self.known()
         oldest = self.oldest() - _DATE_SLACK if self.oldest is not None else None
         mails = [self._head(head, folder) for head, folder in heads]
@@ -109,7 +111,7 @@ class RecruitingTriage:
         if any(a.email in known or senders.is_relay(a.domain) for a in others):
             return KEEP
         subject = mail.subject.lower()
-        if any(word in subject for word in RECRUITING_WORDS):
+        if any(word in subject for word in _STEMS):
             return KEEP
         return LOOK_FOR
 
