@@ -68,8 +68,27 @@ def header_fields(data: bytes) -> dict[str, str]:
     return _split_fields(data[:end + 2].decode("ascii", "surrogateescape"))
 
 
+# The header block: the lines from the start for which _HEADER_LINE holds.
+_BLOCK = re.compile(r"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\r\n]*(?:\r\n|\r|\n|\Z))*")
+# A field and its continuation lines, in a block whose lines all end in LF or CRLF.
+_FIELD = re.compile(r"^([\041-\071\073-\176]+):[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)", re.M)
+
+
 def _split_fields(text: str) -> dict[str, str]:
-    """The header fields at the start of `text`, read as email.feedparser reads them."""
+    """The header fields at the start of `text`, read as email.feedparser reads them: in
+    one pass of a pattern when no line is odd, else line by line."""
+    block = text[:_BLOCK.match(text).end()]  # type: ignore[union-attr]  # it matches ""
+    if not block or block[0] in " \t:" or block.startswith("From ") or "\nFrom " in block \
+            or "\n:" in block or block.count("\r") != block.count("\r\n"):
+        return _split_lines(block)
+    fields: dict[str, str] = {}
+    for name, value in _FIELD.findall(block):
+        fields.setdefault(name.lower(), value)
+    return fields
+
+
+def _split_lines(text: str) -> dict[str, str]:
+    """_split_fields for odd blocks: continuations first, envelope lines, lone CRs."""
     fields: dict[str, str] = {}
     name, lines = "", []  # the field being read, and its lines
     for match in _LINE.finditer(text):

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import email
 import random
+from datetime import UTC
 from email import policy
 from email.parser import BytesHeaderParser, BytesParser
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,28 @@ def test_parse_mail_reads_odd_headers_as_policy_default_does() -> None:
                        for _ in range(pick.randint(1, 6)))
         data = head.encode("utf-8", "surrogateescape") + b"\r\nbody\r\n"
         assert _fast_reading(data) == _policy_reading(data), head
+
+
+def _stdlib_date(raw: str) -> object:
+    try:
+        moment = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def test_usual_dates_read_as_the_stdlib_reads_them() -> None:
+    pick = random.Random(5)
+    days = ["Mon, ", "Tue, ", "", "Sun, "]
+    months = ["Jan", "Feb", "Mar", "Sep", "Dec"]
+    seen = 0
+    for _ in range(4000):
+        raw = (f"{pick.choice(days)}{pick.randint(0, 32)} {pick.choice(months)} "
+               f"{pick.choice([1970, 2026, 9999, 1000, 1999])} {pick.randint(0, 25):02d}:"
+               f"{pick.randint(0, 60):02d}:{pick.randint(0, 61):02d} "
+               f"{pick.choice('+-')}{pick.choice([0, 1, 5, 14, 23, 24, 99]):02d}"
+               f"{pick.choice([0, 30, 45, 99]):02d}")
+        assert mail._USUAL_DATE.fullmatch(raw), raw  # each takes the quick way
+        seen += mail._parse_date(raw) is not None
+        assert mail._parse_date(raw) == _stdlib_date(raw), raw
+    assert seen > 1000  # and most are dates

@@ -20,10 +20,10 @@ import stat
 import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
-from functools import lru_cache
 from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
+from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
@@ -342,6 +342,9 @@ def _date_of(raw: str | None, received: datetime | None, default_tz: tzinfo) -> 
 def _parse_date(raw: str) -> datetime | None:
     """RFC 5322 3.3 date-time. "-0000" means UTC with no local zone known, so it is UTC;
     a date with no zone at all (obsolete syntax) stays naive for `default_tz`."""
+    usual = _USUAL_DATE.fullmatch(raw.strip())
+    if usual is not None:
+        return _usual_date(usual)
     try:
         moment = parsedate_to_datetime(raw.strip())
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -349,6 +352,30 @@ def _parse_date(raw: str) -> datetime | None:
     if moment.tzinfo is None and re.search(r"-0000\b", raw):
         moment = moment.replace(tzinfo=UTC)
     return moment
+
+
+# "Tue, 3 Mar 2026 10:00:00 +0100", as nearly all mail writes it: read without the stdlib's
+# general parser, which costs a first scan more than the rest of a message's headers.
+_USUAL_DATE = re.compile(r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) "
+                         r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([1-9]\d{3}) "
+                         r"(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)", re.ASCII)
+_MONTHS = {name: number for number, name in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+
+
+def _usual_date(found: re.Match[str]) -> datetime | None:
+    day, month, year, hour, minute, second, sign, zone_h, zone_m = found.groups()
+    offset = (int(zone_h) * 3600 + int(zone_m) * 60) * (-1 if sign == "-" else 1)
+    try:
+        return datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute),
+                        int(second), tzinfo=_zone(offset))
+    except ValueError:  # 30 February, hour 24: no date, as the stdlib says
+        return None
+
+
+@lru_cache(maxsize=64)
+def _zone(offset: int) -> tzinfo:
+    return timezone(timedelta(seconds=offset))
 
 
 # --- body and invites ----------------------------------------------------------------------

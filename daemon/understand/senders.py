@@ -7,6 +7,7 @@ own domain, so a sender's domain alone rarely names the company (DESIGN.md secti
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Applicant-tracking systems: they send on behalf of the employer.
 ATS_DOMAINS = frozenset({
@@ -49,6 +50,7 @@ _NOREPLY = re.compile(r"^(no-?reply|do-?not-?reply|donotreply|notifications?|mai
                       r"postmaster|bounces?|jobs-noreply|alerts?)([+._-].*)?@", re.I)
 
 
+@lru_cache(maxsize=4096)  # a first scan asks for every message; a mailbox has few domains
 def _matches(domain: str, table: frozenset[str]) -> bool:
     """True when `domain` is a table entry or a subdomain of one (us.greenhouse-mail.io)."""
     labels = domain.lower().split(".")
