@@ -8,7 +8,7 @@ translated once, inside the connector, into the exceptions below.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.parser import BytesHeaderParser
@@ -124,12 +124,13 @@ class Triage(Protocol):
 
     The policy is not the connector's: it comes from understand/recruiting.py, through
     wiring. A source calls `judge` once per `changes()` call with the headers of all the new
-    messages (each the fields of mailformat.header_fields: lower-case name -> raw value,
-    holding at least the TRIAGE_FIELDS present) and their folder names, in any order: a
-    reply is judged by the whole batch. It returns one verdict per message, in the same order.
+    messages and their folder names, in any order (an iterable, read once; each head as
+    mailformat.header_fields gives it: lower-case name -> raw value, holding at least the
+    TRIAGE_FIELDS present): a reply is judged by the whole batch. It returns one verdict per
+    message, in the same order.
     """
 
-    def judge(self, heads: Sequence[tuple[Mapping[str, str], str]]) -> list[Verdict]: ...
+    def judge(self, heads: Iterable[tuple[Mapping[str, str], str]]) -> list[Verdict]: ...
 
 
 class MailSource(ABC):

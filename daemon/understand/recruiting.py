@@ -6,7 +6,8 @@ body) and the Gmail search (whole words, Gmail does no stemming), so both keep t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from radiosilence.connectors.base import DROP, KEEP, Verdict
@@ -46,6 +47,16 @@ _DATE_SLACK = timedelta(days=2)
 LOOK_FOR = Verdict(False, RECRUITING_WORDS)  # keep it if its text has one of the words
 
 
+@dataclass(frozen=True, slots=True)
+class _Look:
+    """What the triage keeps of one message's headers while it judges the batch."""
+
+    id: str
+    refs: tuple[str, ...]  # In-Reply-To, then References
+    recent: bool  # within the window
+    verdict: Verdict
+
+
 class RecruitingTriage:
     """Headers first: the decisions of `looks_recruiting` and of Sync's reply rule, taken
     from headers alone, for sources to read whole only what may be kept (the `Triage` of
@@ -77,30 +88,37 @@ class RecruitingTriage:
         except Exception:  # any content may be hostile; one message must not stop a batch
             return None
 
-    def judge(self, heads: Sequence[tuple[Mapping[str, str], str]]) -> list[Verdict]:
+    def judge(self, heads: Iterable[tuple[Mapping[str, str], str]]) -> list[Verdict]:
         known = self.known()
         oldest = self.oldest() - _DATE_SLACK if self.oldest is not None else None
-        mails = [self._head(head, folder) for head, folder in heads]
-        # Sync drops mail older than its window before any other rule: so does this.
-        recent = [mail is None or oldest is None or mail.date >= oldest for mail in mails]
-        # Headers this cannot read: read whole, and Sync, which guards every item, decides.
-        verdicts = [KEEP if mail is None else self._verdict(mail, known) if ok else DROP
-                    for mail, ok in zip(mails, recent, strict=True)]
+        # One look per message, keeping only what the reply rule below needs: a first scan
+        # judges every message of the mailbox, and their Mails would all be held at once.
+        looks = [self._look(head, folder, known, oldest) for head, folder in heads]
+        verdicts = [look.verdict for look in looks]
         # Replies to anything not dropped are kept, as Sync keeps replies to kept mail, to
         # any depth: a superset of Sync's, which decides again on the whole messages.
-        passed = {m.id for m, v in zip(mails, verdicts, strict=True)
-                  if m is not None and v != DROP and m.id}
+        passed = {look.id for look in looks if look.verdict != DROP and look.id}
         grown = True
         while grown:
             grown = False
-            for i, mail in enumerate(mails):
-                if mail is None or verdicts[i].keep or not recent[i] or \
-                        not _answers(mail, passed):
+            for i, look in enumerate(looks):
+                if verdicts[i].keep or not look.recent or not any(
+                        ref in passed for ref in look.refs):
                     continue
                 verdicts[i] = KEEP
-                grown = grown or (bool(mail.id) and mail.id not in passed)
-                passed.add(mail.id)
+                grown = grown or (bool(look.id) and look.id not in passed)
+                passed.add(look.id)
         return verdicts
+
+    def _look(self, head: Mapping[str, str], folder: str, known: set[str],
+              oldest: datetime | None) -> _Look:
+        mail = self._head(head, folder)
+        if mail is None:  # headers this cannot read: read whole; Sync, guarding each, decides
+            return _Look("", (), True, KEEP)
+        # Sync drops mail older than its window before any other rule: so does this.
+        recent = oldest is None or mail.date >= oldest
+        refs = tuple(ref for ref in (mail.in_reply_to, *mail.references) if ref)
+        return _Look(mail.id, refs, recent, self._verdict(mail, known) if recent else DROP)
 
     def _verdict(self, mail: Mail, known: set[str]) -> Verdict:
         if _answers(mail, set(), self.has_message):
