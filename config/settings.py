@@ -158,6 +158,22 @@ class SourcesSettings:
 
 
 @dataclass(frozen=True)
+class LimitsSettings:
+    message_read_mb: int = _option(integer(1), 4, (
+        "Of each message only its first this many MB are read."))
+    mime_parts: int = _option(integer(10), 1000, "MIME parts of one message looked into.")
+    body_chars: int = _option(integer(1000), 200_000, "Characters of a message's text kept.")
+    calendar_item_kb: int = _option(integer(16), 2048, (
+        "Calendar files (and items) larger than this many KB are skipped."))
+    events_per_file: int = _option(integer(1), 2000, "Events of one calendar file read.")
+    attendees_per_event: int = _option(integer(1), 500, "Attendees of one event read.")
+    description_chars: int = _option(integer(100), 20_000, (
+        "Characters of an event's description kept."))
+    seconds_per_item: int = _option(integer(1), 10, (
+        "A message or calendar file that takes longer than this to read is skipped."))
+
+
+@dataclass(frozen=True)
 class MaildirSettings:
     path: Path = _option(path(), "~/Mail", "Root folder of the local Maildir tree.")
     sent_folders: tuple[str, ...] = _option(STRINGS, [
@@ -265,6 +281,7 @@ class Settings:
     reminders: RemindersSettings
     reminders__caldav: ReminderCalDavSettings
     sources: SourcesSettings
+    limits: LimitsSettings
     maildir: MaildirSettings
     vdir: VdirSettings
     google: GoogleSettings

@@ -22,6 +22,7 @@ from radiosilence.connectors.base import (
 from radiosilence.model import CalEvent, Mail
 from radiosilence.parse.calendar import ParseError as IcsError
 from radiosilence.parse.calendar import parse_calendar
+from radiosilence.parse.limits import DEFAULT_LIMITS, Limits, TooSlow
 from radiosilence.parse.mail import ParseError as MimeError
 from radiosilence.parse.mail import parse_mail
 from radiosilence.store import Store
@@ -45,6 +46,7 @@ class SyncOptions:
     sent_folders: frozenset[str]
     drafts_folder: str
     window_days: int  # mail older than this is not kept
+    limits: Limits = DEFAULT_LIMITS  # the work one message or calendar item may cost
 
 
 @dataclass
@@ -104,8 +106,8 @@ class Sync:
     def _parse_events(self, item: RawItem) -> list[CalEvent]:
         try:
             return parse_calendar(item.data, source="calendar", source_ref=item.ref,
-                                  default_tz=self.options.timezone)
-        except IcsError as error:
+                                  default_tz=self.options.timezone, limits=self.options.limits)
+        except (IcsError, TooSlow) as error:
             log.warning("skipped calendar file %s: %s", item.ref, error)
         except Exception as error:  # any content may be hostile: skip it, go on
             log.warning("skipped calendar file %s: %s", item.ref, type(error).__name__)
@@ -131,8 +133,9 @@ class Sync:
             return parse_mail(item, own_addresses=options.user,
                               sent_folders=options.sent_folders,
                               drafts_folder=options.drafts_folder,
-                              default_tz=options.timezone, received=item.received)
-        except MimeError as error:
+                              default_tz=options.timezone, received=item.received,
+                              limits=options.limits)
+        except (MimeError, TooSlow) as error:
             log.warning("skipped message %s: %s", item.ref, error)
         except Exception as error:  # any content may be hostile: skip it, go on
             log.warning("skipped message %s: %s", item.ref, type(error).__name__)

@@ -20,6 +20,7 @@ from radiosilence.connectors.imap.folders import SENT_NAME
 from radiosilence.connectors.imap.session import ImapAccount, ImapSession
 from radiosilence.engine import CycleTime, Engine, EngineOptions
 from radiosilence.model import Address
+from radiosilence.parse.limits import Limits
 from radiosilence.plan.policy import PlanPolicy
 from radiosilence.publish.channels import ReminderChannel
 from radiosilence.publish.feed import FeedOptions
@@ -118,7 +119,18 @@ def sync_options(settings: Settings) -> SyncOptions:
         sent_folders=sent_folders(settings),
         drafts_folder=settings.maildir.drafts_folder,
         window_days=settings.policy.recruiting_window_days,
+        limits=limits(settings),
     )
+
+
+def limits(settings: Settings) -> Limits:
+    """The config's [limits] in the units the parsers count in."""
+    given = settings.limits
+    return Limits(
+        message_read_bytes=given.message_read_mb * 1024 * 1024, mime_parts=given.mime_parts,
+        body_chars=given.body_chars, calendar_item_bytes=given.calendar_item_kb * 1024,
+        events_per_item=given.events_per_file, attendees_per_event=given.attendees_per_event,
+        description_chars=given.description_chars, seconds_per_item=given.seconds_per_item)
 
 
 def engine_options(settings: Settings) -> EngineOptions:
@@ -202,7 +214,8 @@ def _mail_source(settings: Settings, store: Store, google: _Google | None,
     maildir = settings.maildir
     return MaildirSource(maildir.path, maildir.skip_folders, maildir.drafts_folder,
                          settings.sources.max_message_mb * 1024 * 1024,
-                         triage=mail_triage(settings, store, clock))
+                         triage=mail_triage(settings, store, clock),
+                         read_bytes=settings.limits.message_read_mb * 1024 * 1024)
 
 
 def _calendar_source(settings: Settings, google: _Google | None,
@@ -220,7 +233,8 @@ def _calendar_source(settings: Settings, google: _Google | None,
         return _ics_link_source(settings)
     from radiosilence.connectors.local.vdir import VdirCalendarSource
 
-    return VdirCalendarSource(settings.vdir.path)
+    return VdirCalendarSource(settings.vdir.path,
+                              max_bytes=settings.limits.calendar_item_kb * 1024)
 
 
 def _caldav_source(settings: Settings) -> CalendarSource:

@@ -85,19 +85,20 @@ def _vevent(uid: str, extra: str = "") -> str:
 
 def test_one_calendar_file_is_read_within_bounds(caplog: pytest.LogCaptureFixture) -> None:
     from radiosilence.parse import calendar as ics
+    from radiosilence.parse.limits import DEFAULT_LIMITS as limits
 
     crowd = "".join(f"ATTENDEE;CN=P {i}:mailto:p{i}@example.com\r\n" for i in range(5000))
     (event,) = ics.parse_calendar(_calendar(_vevent("crowd@x", crowd)), source="c",
                                   source_ref="crowd.ics", default_tz=UTC)
-    assert len(event.attendees) == ics.MAX_ATTENDEES
-    many = "".join(_vevent(f"e{i}@x") for i in range(ics.MAX_EVENTS_PER_FILE + 500))
+    assert len(event.attendees) == limits.attendees_per_event
+    many = "".join(_vevent(f"e{i}@x") for i in range(limits.events_per_item + 500))
     events = ics.parse_calendar(_calendar(many), source="c", source_ref="many.ics",
                                 default_tz=UTC)
-    assert len(events) == ics.MAX_EVENTS_PER_FILE
-    long_text = "DESCRIPTION:" + "agenda " * 300_000 + "\r\n"
+    assert len(events) == limits.events_per_item
+    long_text = "DESCRIPTION:" + "agenda " * 250_000 + "\r\n"
     (event,) = ics.parse_calendar(_calendar(_vevent("long@x", long_text)), source="c",
                                   source_ref="long.ics", default_tz=UTC)
-    assert len(event.description) == ics.MAX_DESCRIPTION_CHARS
+    assert len(event.description) == limits.description_chars
     said = [r.message for r in caplog.records]
     assert any("crowd.ics" in m and "5000 attendees" in m for m in said), said
     assert any("many.ics" in m and "only the first 2000" in m for m in said), said

@@ -155,12 +155,16 @@ class MaildirSource(MailSource):
     """The messages of a local Maildir tree, incrementally by ctime."""
 
     def __init__(self, root: Path, skip_folders: Iterable[str], drafts_folder: str,
-                 max_message_bytes: int, triage: Triage | None = None) -> None:
+                 max_message_bytes: int, triage: Triage | None = None,
+                 read_bytes: int | None = None) -> None:
         self.root = Path(root)
         # Drafts are never mail to understand, ours or the user's unfinished ones.
         self._skip = [*skip_folders, drafts_folder]
         self._drafts_folder = drafts_folder
         self.max_message_bytes = max_message_bytes
+        # Of a message only its start is read (the parser reads no further anyway): a
+        # 25 MB attachment then never sits in memory.
+        self.read_bytes = read_bytes or max_message_bytes
         self.triage = triage  # headers first: only what it may keep is returned
 
     def changes(self, cursor: str | None) -> Changes:
@@ -234,9 +238,9 @@ class MaildirSource(MailSource):
             with open(entry.path, "rb") as handle:
                 # Asking for the size stat gave, not for the limit: read(n) sets n bytes
                 # aside first, which for 20,000 small files costs more than reading them.
-                data = handle.read(st.st_size + 1)
-                if len(data) > st.st_size:  # grew since stat: read on, up to the limit
-                    data += handle.read(limit + 1 - len(data))
+                data = handle.read(min(st.st_size, self.read_bytes) + 1)
+                if st.st_size < len(data) <= self.read_bytes:  # grew since stat: read on
+                    data += handle.read(self.read_bytes + 1 - len(data))
         except FileNotFoundError:
             raise
         except OSError as exc:
@@ -252,7 +256,8 @@ class MaildirSource(MailSource):
 def triaged(items: list[RawItem], triage: Triage) -> list[RawItem]:
     """The items `triage` may keep, judged from their headers; a body is looked into only
     when the triage asks for words, and decoded only when the raw bytes cannot tell."""
-    verdicts = triage.judge([(header_fields(item.data), item.folder) for item in items])
+    # A generator: the fields of each message are judged and let go, never all held at once.
+    verdicts = triage.judge((header_fields(item.data), item.folder) for item in items)
     kept = []
     for item, verdict in zip(items, verdicts, strict=True):
         lowered = item.data.lower()

@@ -46,8 +46,11 @@ class _Listing:
 class VdirCalendarSource(CalendarSource):
     """The calendar objects of a vdir, incrementally by ctime; refs are paths under root."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, max_bytes: int = 2 * 1024 * 1024) -> None:
         self.root = Path(root)
+        # Of a larger file only max_bytes + 1 are read: the parser then skips it as too
+        # large (and logs it) without the whole of it ever being in memory.
+        self.max_bytes = max_bytes
 
     def changes(self, cursor: str | None) -> Changes:
         """Return the objects added or changed since `cursor` (all when None) and the refs
@@ -62,7 +65,8 @@ class VdirCalendarSource(CalendarSource):
         items: list[RawItem] = []
         for ref, path in sorted(listing.files.items()):
             try:
-                item = _read(ref, path, threshold if ref in seen_before else None)
+                item = _read(ref, path, threshold if ref in seen_before else None,
+                             self.max_bytes)
             except OSError as exc:
                 log.warning("skipping calendar object %s: cannot read it: %s", ref, exc.strerror)
                 listing.skipped += 1
@@ -114,14 +118,16 @@ def _add_files(directory: Path, prefix: str, listing: _Listing) -> list[str]:
     return sorted(subdirs)
 
 
-def _read(ref: str, path: Path, threshold: int | None) -> RawItem | None:
-    """Return the object in `path` when unseen (`threshold` None) or changed since
-    `threshold`; None when unchanged or deleted since listing. Raises OSError when unreadable.
+def _read(ref: str, path: Path, threshold: int | None, max_bytes: int) -> RawItem | None:
+    """Return the object in `path` (at most max_bytes + 1 of it) when unseen (`threshold`
+    None) or changed since `threshold`; None when unchanged or deleted since listing. Raises
+    OSError when unreadable.
     """
     try:
         if threshold is not None and not changed_since(path.stat().st_ctime_ns, threshold):
             return None
-        return RawItem(ref=ref, folder="", data=path.read_bytes())
+        with path.open("rb") as handle:
+            return RawItem(ref=ref, folder="", data=handle.read(max_bytes + 1))
     except FileNotFoundError:
         return None  # deleted meanwhile: the next scan reports it removed
 

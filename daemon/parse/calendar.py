@@ -13,6 +13,7 @@ components into our model and absorbs its quirks (DESIGN.md section 6):
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from icalendar.parser.ical import CalendarIcalParser
 from icalendar.prop import vBroken
 
 from radiosilence.model import Attendee, CalEvent
+from radiosilence.parse.limits import DEFAULT_LIMITS, Deadline, Limits
 
 logger = logging.getLogger(__name__)
 
@@ -49,34 +51,29 @@ class ParseError(ValueError):
     """The input as a whole is not readable; the message is one line without content."""
 
 
-# Bounds per item, so that one hostile file costs a cycle seconds, not minutes. An interview
-# has a handful of attendees and one file of a vdir one event; a calendar link or a CalDAV
-# object may hold a recurring event's exceptions, a few hundred at the most.
-MAX_EVENTS_PER_FILE = 2000
-MAX_ATTENDEES = 500
-MAX_DESCRIPTION_CHARS = 20_000
-
-
 def parse_calendar(
-    data: bytes, *, source: str, source_ref: str, default_tz: tzinfo
+    data: bytes, *, source: str, source_ref: str, default_tz: tzinfo,
+    limits: Limits = DEFAULT_LIMITS, deadline: Deadline | None = None,
 ) -> list[CalEvent]:
     """Return one `CalEvent` per VEVENT that has a UID and a DTSTART.
 
     `data` may hold several VCALENDARs (or bare VEVENTs); each event carries the METHOD of
     its own calendar. Floating times, unknown TZIDs and all-day dates are read in
     `default_tz`; every returned time is aware UTC. Raises `ParseError` when the input
-    cannot be read at all; icalendar's own exceptions never escape.
+    cannot be read at all or is past `limits` (size, time); icalendar's own exceptions
+    never escape. Of a file past limits.events_per_item, the first events are read.
     """
+    if len(data) > limits.calendar_item_bytes:
+        raise ParseError(f"larger than the limit of {limits.calendar_item_bytes // 1024} KB "
+                         "(limits.calendar_item_kb)")
+    deadline = deadline or limits.deadline()
     events: list[CalEvent] = []
-    components = _components(bytes(data), source_ref)
-    pairs = _vevents(components, source, source_ref, default_tz)
-    if len(pairs) > MAX_EVENTS_PER_FILE:
-        logger.warning("%s holds %d events: only the first %d are read", source_ref,
-                       len(pairs), MAX_EVENTS_PER_FILE)
-        pairs = pairs[:MAX_EVENTS_PER_FILE]
+    components = _components(_first_events(bytes(data), limits, source_ref), source_ref)
+    pairs = _vevents(components, source, source_ref, default_tz)[:limits.events_per_item]
     for ctx, vevent in pairs:
+        deadline.check(source_ref)
         try:
-            event = _event(vevent, ctx)
+            event = _event(vevent, ctx, limits)
         except Exception as exc:
             # One strange event must not cost the others in the same file, and whatever
             # icalendar raises while we read its values must not escape (our contract).
@@ -87,6 +84,23 @@ def parse_calendar(
         if event is not None:
             events.append(event)
     return events
+
+
+_VEVENT_START = re.compile(rb"^BEGIN:VEVENT\r?$", re.M | re.I)
+
+
+def _first_events(data: bytes, limits: Limits, source_ref: str) -> bytes:
+    """`data` cut before its VEVENT past limits.events_per_item, the calendar closed again:
+    icalendar would build every event of the file before any could be dropped."""
+    if data.upper().count(b"BEGIN:VEVENT") <= limits.events_per_item:
+        return data
+    starts = _VEVENT_START.finditer(data)
+    cut = next(itertools.islice(starts, limits.events_per_item, None), None)
+    if cut is None:
+        return data
+    logger.warning("%s holds more than %d events: only the first %d are read", source_ref,
+                   limits.events_per_item, limits.events_per_item)
+    return data[:cut.start()] + b"END:VCALENDAR\r\n"
 
 
 def _components(data: bytes, source_ref: str) -> list[Any]:
@@ -187,7 +201,7 @@ def _vevents(
     return pairs
 
 
-def _event(vevent: Any, ctx: _Context) -> CalEvent | None:
+def _event(vevent: Any, ctx: _Context, limits: Limits) -> CalEvent | None:
     uid = _text(vevent, "UID").strip()
     if not uid:
         logger.info("skipped a VEVENT without UID in %s", ctx.source_ref)
@@ -197,7 +211,7 @@ def _event(vevent: Any, ctx: _Context) -> CalEvent | None:
     if start is None:
         logger.info("skipped a VEVENT without a usable DTSTART in %s", ctx.source_ref)
         return None
-    description = _text(vevent, "DESCRIPTION")[:MAX_DESCRIPTION_CHARS]
+    description = _text(vevent, "DESCRIPTION")[:limits.description_chars]
     location = _text(vevent, "LOCATION")
     return CalEvent(
         uid=uid,
@@ -212,7 +226,7 @@ def _event(vevent: Any, ctx: _Context) -> CalEvent | None:
         end=_end(vevent, start_value, start, ctx),
         all_day=not isinstance(start_value, datetime),
         organizer=_first_person(vevent, "ORGANIZER"),
-        attendees=_attendees(vevent, ctx.source_ref),
+        attendees=_attendees(vevent, ctx.source_ref, limits.attendees_per_event),
         conference_url=_conference_url(vevent, location, description),
         source=ctx.source,
         source_ref=ctx.source_ref,
@@ -376,15 +390,15 @@ def _first_person(vevent: Any, name: str) -> Attendee | None:
     return None
 
 
-def _attendees(vevent: Any, source_ref: str) -> tuple[Attendee, ...]:
+def _attendees(vevent: Any, source_ref: str, most: int) -> tuple[Attendee, ...]:
     """Every ATTENDEE with an address, the first one kept when an address repeats; at most
-    MAX_ATTENDEES (a list that long is a mailing list's invitation, not an interview)."""
+    `most` (a list that long is a mailing list's invitation, not an interview)."""
     seen: dict[str, Attendee] = {}
     values = _props(vevent, "ATTENDEE")
-    if len(values) > MAX_ATTENDEES:
+    if len(values) > most:
         logger.warning("an event in %s lists %d attendees: only the first %d are read",
-                       source_ref, len(values), MAX_ATTENDEES)
-    for value in values[:MAX_ATTENDEES]:
+                       source_ref, len(values), most)
+    for value in values[:most]:
         person = _person(value)
         if person is not None and person.email not in seen:
             seen[person.email] = person

@@ -28,14 +28,15 @@ from radiosilence.connectors.base import RawItem, account_folder, same_folder
 from radiosilence.mailformat import unfold_header
 from radiosilence.model import Address, CalEvent, Mail
 from radiosilence.parse.calendar import ParseError, parse_calendar
+from radiosilence.parse.limits import DEFAULT_LIMITS, Deadline, Limits
 
 __all__ = ["ParseError", "parse_mail", "parse_head", "html_to_text"]
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_CHARS = 200_000
 # html.parser is not linear on every pathological input; this bounds its work.
 MAX_HTML_CHARS = 2_000_000
+_MB = 1024 * 1024
 # policy.default's header parser is superlinear (8,000 addresses: 1.4 s, compat32: 0.06 s);
 # longer headers go straight to the linear compat32 functions.
 MAX_PARSED_HEADER = 16_384
@@ -73,18 +74,27 @@ def parse_mail(
     drafts_folder: str,
     default_tz: tzinfo,
     received: datetime | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Mail:
     """Return the `Mail` in `item`; raise `ParseError` only when it has no usable date.
 
     `received` (the delivery time the source knows) stands in for a missing or unreadable
     Date header. A Date without a zone is read in `default_tz`; `Mail.date` is aware UTC.
+    Of a message past limits.message_read_bytes its start is read (text and invitations
+    come before attachments); past limits.seconds_per_item it raises TooSlow.
     """
-    msg = _message(item.data)
+    deadline = limits.deadline()
+    data = item.data
+    if len(data) > limits.message_read_bytes:
+        logger.info("%s: only its first %d MB are read (limits.message_read_mb)", item.ref,
+                    limits.message_read_bytes // _MB)
+        data = data[:limits.message_read_bytes]
+    msg = _message(data)
     raws = _first_raws(msg)
     message_id = _first_id(_head_text(raws, "message-id")) or _content_id(item.data)
     sender = (_head_addresses(raws, "from") or _head_addresses(raws, "sender")
               or (Address(""),))[0]
-    body, invites = _walk(msg, message_id, default_tz)
+    body, invites = _walk(msg, message_id, default_tz, limits, deadline)
     own_emails = {a.lower() for a in own_addresses}
     return Mail(
         id=message_id,
@@ -384,9 +394,12 @@ def _zone(offset: int) -> tzinfo:
 class _Parts:
     """What the walk over the MIME tree collects; sizes are tracked to stay linear."""
 
-    def __init__(self, message_id: str, default_tz: tzinfo) -> None:
+    def __init__(self, message_id: str, default_tz: tzinfo, limits: Limits,
+                 deadline: Deadline) -> None:
         self.message_id = message_id
         self.default_tz = default_tz
+        self.limits = limits
+        self.deadline = deadline
         self.plain: list[str] = []
         self.html: list[str] = []
         self.size = {"plain": 0, "html": 0}
@@ -397,9 +410,10 @@ class _Parts:
         attachment = part.get_content_disposition() == "attachment"
         filename = (part.get_filename() or "").lower()
         if ctype in _ICS_TYPES or filename.endswith(".ics"):
-            self.invites.extend(_invite(part, self.message_id, self.default_tz))
+            self.invites.extend(_invite(part, self.message_id, self.default_tz, self.limits,
+                                        self.deadline))
         elif ctype == "text/plain" and not attachment:
-            self._add(self.plain, "plain", MAX_BODY_CHARS, part)
+            self._add(self.plain, "plain", self.limits.body_chars, part)
         elif ctype == "text/html" and not attachment:
             self._add(self.html, "html", MAX_HTML_CHARS, part)
 
@@ -411,18 +425,25 @@ class _Parts:
             self.size[kind] += len(text)
 
     def body(self) -> str:
+        most = self.limits.body_chars
         if self.plain:
-            return "\n\n".join(self.plain)[:MAX_BODY_CHARS]
+            return "\n\n".join(self.plain)[:most]
         html = "\n".join(self.html)[:MAX_HTML_CHARS]
-        return html_to_text(html)[:MAX_BODY_CHARS] if html else ""
+        return html_to_text(html)[:most] if html else ""
 
 
-def _walk(msg: Message, message_id: str, default_tz: tzinfo) -> tuple[str, tuple[CalEvent, ...]]:
-    """The text body and the events of every calendar part, one pass over the parts."""
-    parts = _Parts(message_id, default_tz)
-    for part in msg.walk():
-        if part.is_multipart():
-            continue
+def _walk(msg: Message, message_id: str, default_tz: tzinfo, limits: Limits,
+          deadline: Deadline) -> tuple[str, tuple[CalEvent, ...]]:
+    """The text body and the events of every calendar part, one pass over the parts, at
+    most limits.mime_parts of them. Raises TooSlow past the item's deadline."""
+    parts = _Parts(message_id, default_tz, limits, deadline)
+    leaves = (part for part in msg.walk() if not part.is_multipart())
+    for count, part in enumerate(leaves):
+        if count == limits.mime_parts:
+            logger.warning("%s has more than %d MIME parts: the rest are not read",
+                           message_id, limits.mime_parts)
+            break
+        deadline.check(message_id)
         try:
             parts.take(part)
         except Exception as exc:  # stdlib header classes on malformed MIME headers
@@ -463,7 +484,8 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
         return data.decode("latin-1")
 
 
-def _invite(part: Message, message_id: str, default_tz: tzinfo) -> list[CalEvent]:
+def _invite(part: Message, message_id: str, default_tz: tzinfo, limits: Limits,
+            deadline: Deadline) -> list[CalEvent]:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes) or not payload.strip():
         return []
@@ -472,7 +494,8 @@ def _invite(part: Message, message_id: str, default_tz: tzinfo) -> list[CalEvent
         # icalendar reads UTF-8 (RFC 5545 3.1.4); re-encode a part sent in another charset.
         payload = decode_bytes(payload, charset).encode("utf-8")
     try:
-        return parse_calendar(payload, source="mail", source_ref=message_id, default_tz=default_tz)
+        return parse_calendar(payload, source="mail", source_ref=message_id,
+                              default_tz=default_tz, limits=limits, deadline=deadline)
     except ParseError as exc:
         logger.warning("skipped an unreadable invite in %s: %s", message_id, exc)
         return []
