@@ -14,6 +14,7 @@ from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime
+from functools import lru_cache
 
 from radiosilence.connectors.base import DRAFT_KEY_HEADER
 from radiosilence.mailformat import strip_reply_prefixes
@@ -56,6 +57,7 @@ def draft_message_id(key: str) -> str:
     return f"<rs.{hashlib.sha256(key.encode()).hexdigest()[:24]}@radiosilence.invalid>"
 
 
+@lru_cache(maxsize=2048)  # every cycle hashes every draft again; most never change
 def draft_hash(raw: bytes) -> str:
     """A hash of what the user would change: recipients, subject and the text.
 

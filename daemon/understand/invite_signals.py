@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from radiosilence.model import Attendee, CalEvent
 from radiosilence.parse.dates import fold_accents
@@ -203,7 +204,22 @@ def _names(person: Attendee) -> list[str]:
 
 
 def _has_word(text: str, word: str) -> bool:
-    return bool(word) and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) is not None
+    return bool(word) and _word_pattern(word).search(text) is not None
+
+
+# Patterns made from people's names: compiled once each. Left to re's own cache of 512,
+# they were compiled again every cycle once a mailbox knows more names than that.
+@lru_cache(maxsize=4096)
+def _word_pattern(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
+
+
+@lru_cache(maxsize=4096)
+def _participant_pattern(name: str) -> re.Pattern[str]:
+    name = re.escape(name)
+    return re.compile(rf"\b(with|meet|meeting|and)\s+{name}(?!\w)|(?<!\w){name}\s*\(|"
+                      rf"interviewers?\s*[:-][^\n]*(?<!\w){name}(?!\w)|"
+                      rf"(?<!\w){name}\s+(will|is going to)\s+(lead|interview|join|meet|run)")
 
 
 def named_in(person: Attendee, title: str) -> bool:
@@ -217,13 +233,7 @@ def named_as_participant(person: Attendee, description: str) -> bool:
     "Interviewer: Ana", "Ana Ortiz (Design Lead)", "Ana will lead", "meet Ana". A mention
     such as "ask for Priya at reception" is not taking part."""
     text = fold_accents(description)
-    for name in map(re.escape, _names(person)):
-        if re.search(rf"\b(with|meet|meeting|and)\s+{name}(?!\w)|(?<!\w){name}\s*\(|"
-                     rf"interviewers?\s*[:-][^\n]*(?<!\w){name}(?!\w)|"
-                     rf"(?<!\w){name}\s+(will|is going to)\s+(lead|interview|join|meet|run)",
-                     text):
-            return True
-    return False
+    return any(_participant_pattern(name).search(text) for name in _names(person))
 
 
 def coordinator_like(person: Attendee) -> bool:
