@@ -208,7 +208,8 @@ def _mail_source(settings: Settings, store: Store, google: _Google | None,
         return ImapMailSource(imap, settings.sources.max_message_mb * 1024 * 1024,
                               folders=settings.imap.folders,
                               triage=mail_triage(settings, store, clock),
-                              since=lambda: (clock() - reach).date())
+                              since=lambda: (clock() - reach).date(),
+                              read_bytes=settings.limits.message_read_mb * 1024 * 1024)
     from radiosilence.connectors.local.maildir import MaildirSource
 
     maildir = settings.maildir

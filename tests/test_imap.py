@@ -224,3 +224,16 @@ def test_wiring_refuses_an_incomplete_imap_config(tmp_path: Path) -> None:
         with pytest.raises(ConfigError) as caught:
             open_engine(load_settings(config))
         assert expected in str(caught.value), caught.value
+
+
+def test_only_the_start_of_a_long_message_comes_over(dovecot: Dovecot, user: str) -> None:
+    client = admin(dovecot, user)
+    long_one = recruiting_mail("Interview on Friday").replace(
+        b"\r\n\r\n", b"\r\n\r\n" + b"agenda " * 20_000 + b"\r\n", 1)
+    client.append("INBOX", long_one)
+    client.append("INBOX", recruiting_mail("Interview on Monday"))
+    items = ImapMailSource(session(dovecot.port, user), MAX, read_bytes=50_000).changes(None).items
+    sizes = sorted(len(item.data) for item in items)
+    assert sizes[0] < 50_000 and sizes[1] == 50_001  # the short one whole, the long one cut
+    whole = ImapMailSource(session(dovecot.port, user), MAX).changes(None).items
+    assert max(len(item.data) for item in whole) > 140_000

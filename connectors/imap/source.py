@@ -96,9 +96,13 @@ class ImapMailSource(MailSource):
 
     def __init__(self, session: ImapSession, max_message_bytes: int,
                  folders: Sequence[str] = (), triage: Triage | None = None,
-                 since: Callable[[], date] | None = None) -> None:
+                 since: Callable[[], date] | None = None,
+                 read_bytes: int | None = None) -> None:
         self.session = session
         self.max_message_bytes = max_message_bytes
+        # Of a message only its start is fetched (a partial FETCH, RFC 3501 6.4.5): the
+        # parser reads no further, and a 25 MB attachment never comes over.
+        self.read_bytes = read_bytes
         self.override = tuple(folders)
         self.triage = triage
         # A folder read from scratch reads only mail delivered since this day (SEARCH SINCE,
@@ -197,9 +201,10 @@ class ImapMailSource(MailSource):
             self._select(client, folder)
             uids = [f.uid for f in wanted if f.folder == folder]
             for batch in chunks(uids, CHUNK):
-                for uid, data in client.fetch(batch, ["BODY.PEEK[]"]).items():
-                    if b"BODY[]" in data:
-                        bodies[f"{folder}/{uid}"] = data[b"BODY[]"]
+                for uid, data in client.fetch(batch, [self._body_part()]).items():
+                    body = data.get(b"BODY[]", data.get(b"BODY[]<0>"))
+                    if body is not None:
+                        bodies[f"{folder}/{uid}"] = body
         items = []
         for found in wanted:
             data = bodies.get(f"{found.folder}/{found.uid}")
@@ -208,6 +213,13 @@ class ImapMailSource(MailSource):
             items.append(RawItem(ref=found.ref, folder=found.label, data=data,
                                  flags=found.flags, received=found.received))
         return items
+
+    def _body_part(self) -> str:
+        """The whole message, or its first read_bytes + 1 (one more: the parser then knows
+        the message went on, and says it read only the start)."""
+        if self.read_bytes is None:
+            return "BODY.PEEK[]"
+        return f"BODY.PEEK[]<0.{self.read_bytes + 1}>"
 
     def _judged(self, client: IMAPClient, found: list[_Found], cycle: _Cycle) -> list[_Found]:
         """The messages the triage keeps, or whose text holds its words (the server says)."""
