@@ -86,6 +86,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE notified (key TEXT NOT NULL, day TEXT NOT NULL, PRIMARY KEY (key, day));
     CREATE TABLE done (key TEXT PRIMARY KEY, at TEXT NOT NULL);
     """,
+    # 4: the digests of items no parser could read, so that an unchanged one a source hands
+    # over again (a cursor reset, a calendar link that changed elsewhere) is not read again.
+    """
+    CREATE TABLE unreadable (digest TEXT PRIMARY KEY, reason TEXT NOT NULL, seen TEXT NOT NULL);
+    """,
 )
 
 
@@ -372,6 +377,15 @@ class Store:
         return _mail_from_dict(json.loads(row[0])) if row else None
 
 
+    def unreadable(self) -> set[str]:
+        """The digests of the items remembered as unreadable."""
+        return {row[0] for row in self.db.execute("SELECT digest FROM unreadable")}
+
+    def remember_unreadable(self, found: dict[str, str], now: datetime) -> None:
+        """Remember items no parser could read: {digest: reason}."""
+        self.db.executemany("INSERT OR IGNORE INTO unreadable VALUES (?,?,?)",
+                            [(digest, why, now.isoformat()) for digest, why in found.items()])
+
     # --- housekeeping -----------------------------------------------------------------
 
     def prune(self, before: datetime) -> int:
@@ -396,6 +410,9 @@ class Store:
             ).rowcount
             removed += self.db.execute("DELETE FROM notified WHERE day < ?",
                                        (before.date().isoformat(),)).rowcount
+            # Read once more after a while: a newer version of us may read it.
+            removed += self.db.execute("DELETE FROM unreadable WHERE seen < ?",
+                                       (stamp,)).rowcount
         return removed
 
     def compact(self) -> None:

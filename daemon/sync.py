@@ -7,10 +7,12 @@ Items that cannot be parsed are logged (by reference, never by content) and skip
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
+from typing import TypeVar
 
 from radiosilence.connectors.base import (
     CalendarSource,
@@ -27,6 +29,8 @@ from radiosilence.parse.mail import ParseError as MimeError
 from radiosilence.parse.mail import parse_mail
 from radiosilence.store import Store
 from radiosilence.understand.recruiting import looks_recruiting
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +69,8 @@ class Sync:
         self.calendar = calendar
         self.options = options
         self.heartbeat = heartbeat  # called during long work: a watchdog tells slow from stuck
+        self._unreadable: set[str] = set()  # digests of items remembered as unreadable
+        self._failed: dict[str, str] = {}  # digest -> reason, of the items failing this run
 
     def run(self, now: datetime) -> SyncReport:
         """Read what changed since the cursors; keep what is about recruiting."""
@@ -89,6 +95,7 @@ class Sync:
 
     def _sync_calendar(self, now: datetime, report: SyncReport) -> None:
         cursor, changes = self._changes("calendar", self.calendar)
+        self._unreadable, self._failed = self.store.unreadable(), {}
         with self.store.transaction():
             if cursor is None:
                 self.store.clear_events("calendar")
@@ -97,25 +104,42 @@ class Sync:
             for item in changes.items:
                 self.heartbeat()
                 self.store.remove_events("calendar", item.ref)
-                for event in self._parse_events(item):
+                for event in self._guarded(item, "calendar file", self._parse_events) or ():
                     self.store.put_event(event)
                     report.events_seen += 1
+            self.store.remember_unreadable(self._failed, now)
             self.store.set_cursor("calendar", changes.cursor, now)
         report.skipped += changes.skipped
 
     def _parse_events(self, item: RawItem) -> list[CalEvent]:
+        return parse_calendar(item.data, source="calendar", source_ref=item.ref,
+                              default_tz=self.options.timezone, limits=self.options.limits)
+
+    def _guarded(self, item: RawItem, kind: str, parse: Callable[[RawItem], T]) -> T | None:
+        """`parse(item)`, or None (one logged line, never the content) when it fails; an
+        item that failed before, byte for byte the same, is not parsed again."""
+        digest = hashlib.sha256(item.data).hexdigest()[:32]
+        if digest in self._unreadable:
+            log.debug("skipped %s %s: unreadable, unchanged since", kind, item.ref)
+            return None
         try:
-            return parse_calendar(item.data, source="calendar", source_ref=item.ref,
-                                  default_tz=self.options.timezone, limits=self.options.limits)
-        except (IcsError, TooSlow) as error:
-            log.warning("skipped calendar file %s: %s", item.ref, error)
+            return parse(item)
+        except TooSlow as error:  # not remembered: a busy machine may be what was slow
+            log.warning("skipped %s %s: %s", kind, item.ref, error)
+            return None
+        except (MimeError, IcsError) as error:
+            reason = str(error)
         except Exception as error:  # any content may be hostile: skip it, go on
-            log.warning("skipped calendar file %s: %s", item.ref, type(error).__name__)
-        return []
+            reason = type(error).__name__
+        log.warning("skipped %s %s: %s", kind, item.ref, reason)
+        self._failed[digest] = reason
+        return None
 
     def _sync_mail(self, now: datetime, report: SyncReport) -> None:
         _, changes = self._changes("mail", self.mail)
-        mails = [m for m in (self._parse_mail(item) for item in changes.items) if m]
+        self._unreadable, self._failed = self.store.unreadable(), {}
+        mails = [m for m in (self._guarded(item, "message", self._parse_mail)
+                             for item in changes.items) if m]
         report.mail_seen += len(changes.items)
         report.skipped += changes.skipped + len(changes.items) - len(mails)
         oldest = now - timedelta(days=self.options.window_days)
@@ -123,23 +147,16 @@ class Sync:
         with self.store.transaction():
             for mail in kept:
                 self.store.put_message(mail)
+            self.store.remember_unreadable(self._failed, now)
             self.store.set_cursor("mail", changes.cursor, now)
         report.mail_kept += len(kept)
 
-    def _parse_mail(self, item: RawItem) -> Mail | None:
+    def _parse_mail(self, item: RawItem) -> Mail:
         self.heartbeat()
         options = self.options
-        try:
-            return parse_mail(item, own_addresses=options.user,
-                              sent_folders=options.sent_folders,
-                              drafts_folder=options.drafts_folder,
-                              default_tz=options.timezone, received=item.received,
-                              limits=options.limits)
-        except (MimeError, TooSlow) as error:
-            log.warning("skipped message %s: %s", item.ref, error)
-        except Exception as error:  # any content may be hostile: skip it, go on
-            log.warning("skipped message %s: %s", item.ref, type(error).__name__)
-        return None
+        return parse_mail(item, own_addresses=options.user, sent_folders=options.sent_folders,
+                          drafts_folder=options.drafts_folder, default_tz=options.timezone,
+                          received=item.received, limits=options.limits)
 
     def _recruiting(self, mails: Iterable[Mail]) -> list[Mail]:
         """The mail worth keeping (`looks_recruiting`), and replies to anything kept,

@@ -102,3 +102,32 @@ def test_one_calendar_file_is_read_within_bounds(caplog: pytest.LogCaptureFixtur
     said = [r.message for r in caplog.records]
     assert any("crowd.ics" in m and "5000 attendees" in m for m in said), said
     assert any("many.ics" in m and "only the first 2000" in m for m in said), said
+
+
+def test_an_unreadable_item_is_remembered_and_not_read_again_until_it_changes(
+        demo: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from radiosilence.config.settings import load_settings
+    from radiosilence.wiring import open_engine
+
+    calendars = [p for p in (demo.parent / "calendar").iterdir() if p.is_dir()]
+    bad = calendars[0] / "broken.ics"
+    bad.write_bytes(b"BEGIN:VCALENDAR\r\nthis is no calendar\r\n")
+    engine = open_engine(load_settings(demo))
+    now = datetime.fromisoformat(DEMO_NOW)
+
+    def warned() -> list[str]:
+        said = [r.message for r in caplog.records
+                if r.levelname == "WARNING" and "broken.ics" in r.message]
+        caplog.clear()
+        return said
+
+    engine.syncer.run(now)
+    assert len(warned()) == 1 and len(engine.store.unreadable()) == 1
+    engine.store.set_cursor("calendar", None, now)  # the source hands every file over again
+    engine.syncer.run(now)
+    assert warned() == []  # the same bytes: not parsed again
+    bad.write_bytes(b"BEGIN:VCALENDAR\r\nstill no calendar\r\n")
+    engine.store.set_cursor("calendar", None, now)
+    engine.syncer.run(now)
+    assert len(warned()) == 1 and len(engine.store.unreadable()) == 2
+    engine.store.close()
