@@ -178,6 +178,21 @@ def test_second_call_returns_nothing_new(plus_root: Path) -> None:
     assert mail.changes(shifted(later.cursor, 3)).items == []  # its own cursor is accepted
 
 
+def test_an_idle_scan_lists_no_folder_whose_entries_did_not_change(
+        plus_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mail = source(plus_root)
+    first = mail.changes(None)
+    listed: list[Path] = []
+    scan = MaildirSource._scan
+    monkeypatch.setattr(MaildirSource, "_scan", lambda self, folder, directory, threshold: (
+        listed.append(directory), scan(self, folder, directory, threshold))[1])
+    later = mail.changes(shifted(first.cursor, 3))  # 3 s later: no folder changed since
+    assert later.items == [] and listed == []
+    deliver(plus_root / ".Sent", "1700000100.M7P1.host", message("late"))
+    assert "Sent/1700000100.M7P1.host" in [i.ref for i in mail.changes(first.cursor).items]
+    assert plus_root / ".Sent" / "new" in listed
+
+
 def test_new_delivery_shows_up(plus_root: Path) -> None:
     mail = source(plus_root)
     first = mail.changes(None)

@@ -182,6 +182,9 @@ class MaildirSource(MailSource):
                 key = directory.relative_to(self.root).as_posix()
                 started = time.time_ns()
                 try:
+                    if key in previous and not _entries_changed(directory, previous[key]):
+                        thresholds[key] = previous[key]  # what changed since is read then
+                        continue
                     found = self._scan(name, directory, previous.get(key, 0))
                 except OSError as exc:
                     log.warning("cannot list %s: %s", directory, exc.strerror)
@@ -251,6 +254,13 @@ class MaildirSource(MailSource):
             return None
         return RawItem(ref=f"{folder}/{unique}", folder=folder, data=data, flags=flags,
                        received=_delivered(unique, st))
+
+
+def _entries_changed(directory: Path, threshold: int) -> bool:
+    """Whether a message may have come, gone or been renamed in `directory` since the scan
+    at `threshold`: each of those bumps the directory's ctime. Messages are never rewritten
+    in place (cr.yp.to/proto/maildir.html), so an idle cycle need not stat them all."""
+    return changed_since(directory.stat().st_ctime_ns, threshold)
 
 
 def triaged(items: list[RawItem], triage: Triage) -> list[RawItem]:
