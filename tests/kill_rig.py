@@ -295,3 +295,15 @@ def statuses(database: Path) -> dict[str, str]:
     """The status we recorded of each follow-up's draft."""
     with sqlite3.connect(database) as db:
         return dict(db.execute("SELECT key, status FROM actions"))
+
+
+def clean_outcome(story: Story, cache: dict[tuple[str, ...], Any], *moments: str) -> Any:
+    """What clean scans at `moments`, from the prepared state, leave; computed once per
+    cache (a module's tests all start from the same state), the state restored after."""
+    if moments not in cache:
+        config = story.restore()
+        for now in moments:
+            assert scan(config, now) == 0
+        cache[moments] = story.outcome()
+    story.restore()
+    return cache[moments]
