@@ -332,3 +332,66 @@ def test_draft_hash_never_raises_on_what_a_person_may_leave() -> None:
                    for name, values in pieces.items() if rng.random() < 0.8]
         raw = b"\r\n".join([b"From: sam@seeker.example", *headers, b"", rng.choice(bodies)])
         assert len(draft_hash(raw)) == 64
+
+
+class _Cut(Exception):
+    """The process died between the two halves of a delete."""
+
+
+class _HalfDeletingSink(MemoryDraftSink):
+    """A sink whose delete takes two steps, as IMAP's STORE \\Deleted then EXPUNGE: a draft
+    between them is hidden from every read but still in the folder (and in the person's
+    mail program). With `cut`, the next delete stops after its first step."""
+
+    def __init__(self, folder: MemoryDrafts) -> None:
+        super().__init__(folder)
+        self.hidden: set[str] = set()
+        self.cut = False
+
+    def get(self, ref: str) -> StoredDraft | None:
+        return None if ref in self.hidden else super().get(ref)
+
+    def find_all(self, key: str) -> list[StoredDraft]:
+        return [d for d in super().find_all(key) if d.ref not in self.hidden]
+
+    def put(self, raw: bytes, key: str, replace: str | None = None,
+            thread_hint: str = "") -> str:
+        ref = super().put(raw, key)
+        if replace is not None:
+            self.delete(replace)
+        return ref
+
+    def delete(self, ref: str) -> None:
+        self.hidden.add(ref)
+        if self.cut:
+            self.cut = False
+            raise _Cut
+        self.hidden.discard(ref)
+        super().delete(ref)
+
+
+def test_a_removal_cut_in_half_is_finished_by_the_next_cycle(folder: MemoryDrafts,
+                                                             store: Store) -> None:
+    sink = _HalfDeletingSink(folder)
+    d = draft()
+    apply_drafts(want(d), sink, store, NOW)
+    sink.cut = True
+    with pytest.raises(_Cut):
+        apply_drafts({}, sink, store, NOW + timedelta(hours=1))
+    assert len(folder.drafts) == 1, "flagged, not yet expunged"
+    apply_drafts({}, sink, store, NOW + timedelta(hours=2))
+    assert folder.drafts == {} and status(store, d) == ActionStatus.REMOVED
+
+
+def test_a_replace_cut_in_its_delete_leaves_only_the_new_version(folder: MemoryDrafts,
+                                                                 store: Store) -> None:
+    sink = _HalfDeletingSink(folder)
+    old, new = draft(), draft(body="Thank you for the tour of the platform team.")
+    apply_drafts(want(old), sink, store, NOW)
+    sink.cut = True
+    with pytest.raises(_Cut):
+        apply_drafts(want(new), sink, store, NOW + timedelta(hours=1))
+    assert len(folder.drafts) == 2, "the new version written, the old one half deleted"
+    outcome = apply_drafts(want(new), sink, store, NOW + timedelta(hours=2))
+    assert outcome.changes == 0 and list(folder.drafts.values()) == [new.raw]
+    assert status(store, new) == ActionStatus.DRAFTED

@@ -22,46 +22,10 @@ from pathlib import Path
 import pytest
 
 from radiosilence.cli.demo import prepare
+from tests.kill_rig import ARMED, EXITED
 from tests.test_crash import LATER, NOW, key_counts
 
-KILLED = 9
-# Runs the CLI in this process after arming the counter: KILL_AT (N) and DRAFTS (the folder).
-ARMED = '''\
-import os, sqlite3, sys
-
-limit, drafts = int(os.environ["KILL_AT"]), os.environ["DRAFTS"]
-seen = [0]
-
-
-def write_point():
-    seen[0] += 1
-    if seen[0] >= limit:
-        os._exit(9)  # no cleanup, no commit, no finally: as if the power went
-
-
-def on_audit(event, args):
-    if event in ("os.rename", "os.replace") and str(args[1]).startswith(drafts):
-        write_point()
-    elif event in ("os.remove", "os.unlink") and str(args[0]).startswith(drafts):
-        write_point()
-    elif event == "open" and str(args[0]).startswith(drafts) and args[1] not in (None, "r", "rb") \\
-            and "r" not in str(args[1]):
-        write_point()
-
-
-def traced(*args, _connect=sqlite3.connect, **kwargs):
-    """The stdlib's connect, with each COMMIT counted as a write point."""
-    connection = _connect(*args, **kwargs)
-    connection.set_trace_callback(
-        lambda sql: sql.strip().upper() == "COMMIT" and write_point())
-    return connection
-
-
-sqlite3.connect = traced
-sys.addaudithook(on_audit)
-from radiosilence.cli.main import main
-sys.exit(main(sys.argv[1:]))
-'''
+KILLED = EXITED
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ database write) in between leaves the intent, so the next cycle knows that a dra
 finds, or misses, was its own doing: a written one is adopted, never written twice, and a
 deleted one is "removed", never "gone" (sent or deleted by the person). A replace writes
 the new draft before deleting the old one; a crash there leaves a copy that
-`_drop_leftovers` removes, but only if its content is exactly ours.
+`_drop_leftovers` removes, but only if its content is exactly ours. A delete cut in half
+(`_left_behind`) is finished by the next cycle.
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ def execute(ops: list[Op], recorded: Mapping[str, Action], sink: DraftSink, stor
         match op:
             case Note():
                 log.info("draft %s %s", op.key, _noticed(op))
+                # Before the record: a crash in between brings the same note, and delete, back.
+                if stale := _left_behind(op, actions[op.key]):
+                    sink.delete(stale)
                 _record(store, actions, op.key, now, **op.changes())
             case Create():
                 _save(store, actions, _new_action(op.draft, "", now, ActionStatus.WRITING))
@@ -100,6 +104,24 @@ def _noticed(note: Note) -> str:
     if note.content_hash is not None:
         return "found as we last wrote it, after an interrupted write"
     return "found where it moved"
+
+
+def _left_behind(note: Note, action: Action) -> str:
+    """The ref of a draft our own interrupted removal (or the removal half of a replace)
+    may have left half-done, now that observing no longer finds it there; "" if none.
+
+    A removal can take two steps that a crash may cut apart (IMAP: STORE \\Deleted, then
+    EXPUNGE), and the sink then hides the draft while the person's mail program may still
+    show it. Deleting a ref that is gone is harmless, so the delete is simply issued again.
+    """
+    old = action.draft_ref
+    if not old or note.ref == old:
+        return ""
+    if action.status == ActionStatus.REMOVING and note.status == ActionStatus.REMOVED:
+        return old
+    if note.content_hash is not None and note.ref is not None:
+        return old  # our new version found elsewhere: the old one was being replaced
+    return ""
 
 
 def _drop_leftovers(sink: DraftSink, key: str, keep: str, ours: set[str]) -> None:
