@@ -395,3 +395,22 @@ def test_a_replace_cut_in_its_delete_leaves_only_the_new_version(folder: MemoryD
     outcome = apply_drafts(want(new), sink, store, NOW + timedelta(hours=2))
     assert outcome.changes == 0 and list(folder.drafts.values()) == [new.raw]
     assert status(store, new) == ActionStatus.DRAFTED
+
+
+def test_a_version_the_person_changed_is_never_deleted_as_left_behind(
+        folder: MemoryDrafts, store: Store) -> None:
+    sink = MemoryDraftSink(folder)
+    old, new = draft(), draft(body="Thank you for the tour of the platform team.")
+    apply_drafts(want(old), sink, store, NOW)
+    (action,) = store.actions().values()
+    edited = old.raw.replace(b"Thank you", b"Many thanks")
+    folder.drafts[action.draft_ref] = edited  # the old version, changed by the person
+    new_ref = sink.put(new.raw, action.key)
+    # What observing reports when it finds our new version written before a crash: the
+    # recorded ref is left behind, but it holds the person's words and must stay.
+    note = Note(action.key, ref=new_ref, content_hash=new.hash)
+    execute([note], store.actions(), sink, store, NOW + timedelta(hours=1))
+    assert edited in folder.drafts.values()
+    folder.drafts[action.draft_ref] = old.raw  # exactly as we wrote it: finished off
+    execute([note], {action.key: action}, sink, store, NOW + timedelta(hours=2))
+    assert list(folder.drafts.values()) == [new.raw]

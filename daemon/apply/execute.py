@@ -69,7 +69,8 @@ def execute(ops: list[Op], recorded: Mapping[str, Action], sink: DraftSink, stor
             case Note():
                 log.info("draft %s %s", op.key, _noticed(op))
                 # Before the record: a crash in between brings the same note, and delete, back.
-                if stale := _left_behind(op, actions[op.key]):
+                stale = _left_behind(op, actions[op.key])
+                if stale and _untouched(sink, stale, actions[op.key]):
                     sink.delete(stale)
                 _record(store, actions, op.key, now, **op.changes())
             case Create():
@@ -122,6 +123,13 @@ def _left_behind(note: Note, action: Action) -> str:
     if note.content_hash is not None and note.ref is not None:
         return old  # our new version found elsewhere: the old one was being replaced
     return ""
+
+
+def _untouched(sink: DraftSink, ref: str, action: Action) -> bool:
+    """Whether the draft `ref` is out of view or exactly as we recorded it: never delete a
+    version the person changed, even one a half-done removal left behind."""
+    current = sink.get(ref)
+    return current is None or draft_hash(current.raw) == action.content_hash
 
 
 def _drop_leftovers(sink: DraftSink, key: str, keep: str, ours: set[str]) -> None:
