@@ -1,0 +1,111 @@
+"""One pass over a text that tells which of the prefilter's clauses it satisfies.
+
+A clause (`prefilter`) is a set of strings a match must hold one of. Testing each of the
+thousand-odd strings the phrase patterns need with `in` would cost more than the patterns
+saved, so each clause gets a bit, and a text's scan is the mask of clauses it satisfies,
+computed once per text and shared by every pattern that reads that text.
+
+The scan goes word by word (`text.words`, shared with the model). A string made only of
+word characters (`\\w`, as `re` means it) lies, wherever it occurs, inside one maximal run
+of them, and so inside one word: the text holds it exactly when one of its words does. What
+each distinct word holds is worked out once and cached (a mailbox reuses a small
+vocabulary), which leaves per text a set of its words, a look-up per distinct word, and an
+`in` test for each of the few strings with other characters ("n't", "on-site").
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from functools import reduce
+from operator import or_
+
+from radiosilence.understand.classify.text import words as words_of
+
+_WORDY = re.compile(r"\w+")
+_WORD_CACHE = 50_000  # distinct words kept
+_TEXT_CACHE = 16  # the few texts of the message at hand
+
+
+class _Tables:
+    """The registered strings and the caches that depend on them: replaced whole when a
+    clause is added, so that a scan running meanwhile reads one consistent set."""
+
+    def __init__(self, wordy: dict[str, int], other: dict[str, int]) -> None:
+        self.wordy = wordy  # word-character string -> bits of the clauses holding it
+        self.other = other  # any other string -> the same
+        self.longest = max(map(len, wordy), default=0)
+        self.words: dict[str, int] = {}  # word -> bits of the clauses it satisfies
+        self.blank: set[str] = set()  # the words of `words` that satisfy none
+        self.texts: dict[str, int] = {}  # text -> bits of the clauses it satisfies
+
+
+class Vocabulary:
+    """The clauses of every registered pattern, a bit each, and the scans of recent texts."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._bits: dict[frozenset[str], int] = {}  # clause -> its bit
+        self._tables = _Tables({}, {})
+
+    def mask(self, clauses: Iterable[frozenset[str]]) -> int:
+        """The bits of `clauses`, registering the new ones."""
+        clauses = list(clauses)
+        with self._lock:
+            if new := [clause for clause in dict.fromkeys(clauses) if clause not in self._bits]:
+                wordy, other = dict(self._tables.wordy), dict(self._tables.other)
+                for clause in new:
+                    bit = self._bits[clause] = 1 << len(self._bits)
+                    for string in clause:
+                        table = wordy if _WORDY.fullmatch(string) else other
+                        table[string] = table.get(string, 0) | bit
+                self._tables = _Tables(wordy, other)  # the cached scans lack the new bits
+            mask = 0
+            for clause in clauses:
+                mask |= self._bits[clause]
+        return mask
+
+    def seen(self, text: str) -> int:
+        """The bits of every registered clause that `text` holds one string of."""
+        tables = self._tables
+        if (known := tables.texts.get(text)) is not None:
+            return known
+        words = tables.words
+        unique = set(words_of(text))
+        if new := unique.difference(words):
+            if len(words) + len(new) > _WORD_CACHE:
+                words.clear()
+                tables.blank.clear()
+                new = unique
+            for word in new:
+                bits = words[word] = _word(tables, word)
+                if not bits:
+                    tables.blank.add(word)
+        unique.difference_update(tables.blank)  # most words hold no needed string
+        mask = reduce(or_, map(words.__getitem__, unique), 0)
+        for string, bits in tables.other.items():
+            if string in text:
+                mask |= bits
+        if len(tables.texts) >= _TEXT_CACHE:
+            tables.texts.clear()
+        tables.texts[text] = mask
+        return mask
+
+
+def _word(tables: _Tables, word: str) -> int:
+    """The bits of the clauses whose word-character strings `word` holds."""
+    wordy, longest, size = tables.wordy, tables.longest, len(word)
+    mask = 0
+    if size * min(size, longest) > len(wordy):  # a long run (Chinese, a URL): test the strings
+        for string, bits in wordy.items():
+            if string in word:
+                mask |= bits
+        return mask
+    for start in range(size):  # else look its substrings up, as long as strings can be
+        for end in range(start + 1, min(size, start + longest) + 1):
+            mask |= wordy.get(word[start:end], 0)
+    return mask
+
+
+VOCABULARY = Vocabulary()
