@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from radiosilence.understand.classify.scan import VOCABULARY
+from radiosilence.understand.classify.scan import VOCABULARY, Index
 
 try:  # the parser behind re.compile; a private module, so guarded
     from re import _constants as _c  # type: ignore[attr-defined]
@@ -32,6 +32,7 @@ Needed = frozenset[str] | None  # one of these strings is in every match; None: 
 Needs = tuple[frozenset[str], ...] | None  # each clause a Needed; None: always run
 
 _MIN_USEFUL = 2  # a one-letter literal is in nearly every text: not worth the test
+_MIN_SCANNED = 3  # the same for the branch masks of the scan (`branch_clauses`)
 _MAX_CLAUSES = 3  # past the strongest few, more tests cost more than they save
 
 
@@ -137,6 +138,7 @@ class FirstOf:
             nested = len(split_branches(source)) > 1
             self.branches.append(FirstOf(compiled) if nested else Prefiltered(compiled))
         self._masks = [branch.mask for branch in self.branches]
+        self._index = Index(self._masks)
         self.leaves: list[Prefiltered] = []  # the branches, nested ones by theirs
         for branch in self.branches:
             self.leaves += branch.leaves if isinstance(branch, FirstOf) else [branch]
@@ -154,9 +156,8 @@ class FirstOf:
             return self.leaves
         seen = VOCABULARY.seen(text) if seen is None else seen
         live: list[Prefiltered] = []
-        for branch, mask in zip(self.branches, self._masks, strict=True):
-            if seen & mask == mask:
-                live += branch.live(text, seen) if isinstance(branch, FirstOf) else [branch]
+        for branch in map(self.branches.__getitem__, self._index.met(seen)):
+            live += branch.live(text, seen) if isinstance(branch, FirstOf) else [branch]
         return live
 
     def search(self, text: str) -> re.Match[str] | None:
@@ -196,8 +197,9 @@ class Screen:
 
     def __init__(self, patterns: Sequence[FirstOf]) -> None:
         self._patterns = patterns
-        self._entries = [(index, mask, branch) for index, pattern in enumerate(patterns)
-                         for mask, branch in zip(pattern._masks, pattern.branches, strict=True)]
+        self._entries = [(index, branch) for index, pattern in enumerate(patterns)
+                         for branch in pattern.branches]
+        self._index = Index([branch.mask for _, branch in self._entries])
 
     def live(self, text: str) -> list[tuple[int, list[Prefiltered]]]:
         """(index, live branches) of each pattern that has live branches in `text`, in
@@ -206,8 +208,7 @@ class Screen:
             return [(index, pattern.leaves) for index, pattern in enumerate(self._patterns)]
         seen = VOCABULARY.seen(text)
         found: dict[int, list[Prefiltered]] = {}
-        for index, branch in [(index, branch) for index, mask, branch in self._entries
-                              if seen & mask == mask]:
+        for index, branch in map(self._entries.__getitem__, self._index.met(seen)):
             if leaves := branch.live(text, seen) if isinstance(branch, FirstOf) else [branch]:
                 found.setdefault(index, []).extend(leaves)
         return list(found.items())
@@ -307,8 +308,9 @@ def branch_clauses(pattern: re.Pattern[str]) -> list[list[frozenset[str]]] | Non
 
 
 def _useful(string: str) -> bool:
-    # A single letter is in nearly every text; a single sign like "%" or "@" is not.
-    return len(string) >= _MIN_USEFUL or not (string.isalnum() or string.isspace())
+    # Words of one or two letters ("to", "we") are in nearly every text and would make
+    # nearly every word of it count in the scan; a single sign like "%" or "@" is rare.
+    return len(string) >= _MIN_SCANNED or not (string.isalnum() or string.isspace())
 
 
 def needed_literals(pattern: re.Pattern[str]) -> Needs:

@@ -5,25 +5,25 @@ thousand-odd strings the phrase patterns need with `in` would cost more than the
 saved, so each clause gets a bit, and a text's scan is the mask of clauses it satisfies,
 computed once per text and shared by every pattern that reads that text.
 
-The scan goes word by word (`text.words`, shared with the model). A string made only of
-word characters (`\\w`, as `re` means it) lies, wherever it occurs, inside one maximal run
-of them, and so inside one word: the text holds it exactly when one of its words does. What
-each distinct word holds is worked out once and cached (a mailbox reuses a small
-vocabulary), which leaves per text a set of its words, a look-up per distinct word, and an
-`in` test for each of the few strings with other characters ("n't", "on-site").
+The scan goes word by word (`text.words`, shared with the model: runs of word characters
+joined by single apostrophes). A string of that shape ("regret", "don't") lies, wherever it
+occurs, inside one word, since nothing in it can end a word: so the text holds it exactly
+when one of its words does. What each distinct word holds is worked out once and cached (a
+mailbox reuses a small vocabulary), which leaves per text a set of its words, a look-up per
+new word, and an `in` test for each of the few strings of other shapes ("on-site", "'ll").
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import reduce
 from operator import or_
 
 from radiosilence.understand.classify.text import words as words_of
 
-_WORDY = re.compile(r"\w+")
+_WORDY = re.compile(r"\w+(?:'\w+)*")  # a string that lies inside one word (`text.words`)
 _WORD_CACHE = 50_000  # distinct words kept
 _TEXT_CACHE = 16  # the few texts of the message at hand
 
@@ -47,6 +47,7 @@ class Vocabulary:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._bits: dict[frozenset[str], int] = {}  # clause -> its bit
+        self._clauses: list[frozenset[str]] = []  # bit number -> clause
         self._tables = _Tables({}, {})
 
     def mask(self, clauses: Iterable[frozenset[str]]) -> int:
@@ -57,6 +58,7 @@ class Vocabulary:
                 wordy, other = dict(self._tables.wordy), dict(self._tables.other)
                 for clause in new:
                     bit = self._bits[clause] = 1 << len(self._bits)
+                    self._clauses.append(clause)
                     for string in clause:
                         table = wordy if _WORDY.fullmatch(string) else other
                         table[string] = table.get(string, 0) | bit
@@ -65,6 +67,12 @@ class Vocabulary:
             for clause in clauses:
                 mask |= self._bits[clause]
         return mask
+
+    def rarest(self, mask: int) -> int:
+        """The bit of `mask` whose clause a text is least likely to hold: the one whose
+        shortest string is longest (a long word is a rare one)."""
+        bits = [1 << n for n in range(mask.bit_length()) if mask >> n & 1]
+        return max(bits, key=lambda bit: min(map(len, self._clauses[bit.bit_length() - 1])))
 
     def seen(self, text: str) -> int:
         """The bits of every registered clause that `text` holds one string of."""
@@ -106,6 +114,32 @@ def _word(tables: _Tables, word: str) -> int:
         for end in range(start + 1, min(size, start + longest) + 1):
             mask |= wordy.get(word[start:end], 0)
     return mask
+
+
+class Index:
+    """Which of many masks a scan meets, in order, without testing most of them: each mask
+    is filed under its rarest bit, and only masks filed under a bit the scan holds are
+    tested. (A mask is met when the scan holds all its bits: `seen & mask == mask`.)"""
+
+    def __init__(self, masks: Sequence[int]) -> None:
+        self._masks = list(masks)
+        self._always = [n for n, mask in enumerate(masks) if not mask]
+        self._filed: dict[int, list[int]] = {}  # bit -> the masks filed under it
+        for n, mask in enumerate(masks):
+            if mask:
+                self._filed.setdefault(VOCABULARY.rarest(mask), []).append(n)
+        self._keys = reduce(or_, self._filed, 0)
+
+    def met(self, seen: int) -> list[int]:
+        """The positions of the masks `seen` meets, in order."""
+        found = list(self._always)
+        hits = seen & self._keys
+        while hits:
+            low = hits & -hits
+            found += self._filed[low]
+            hits ^= low
+        masks = self._masks
+        return sorted(n for n in found if seen & masks[n] == masks[n])
 
 
 VOCABULARY = Vocabulary()
