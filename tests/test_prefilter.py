@@ -9,7 +9,7 @@ import re
 import pytest
 
 from radiosilence.parse.dates import fold_accents
-from radiosilence.understand.classify import signals
+from radiosilence.understand.classify import signals, timeframe
 from radiosilence.understand.classify.classifier import MAX_TEXT, strip_quoted
 from radiosilence.understand.classify.prefilter import (
     FirstOf,
@@ -54,9 +54,9 @@ def test_each_rule_finds_the_same_matches_as_its_plain_pattern(index: int) -> No
             [m.span() for m in fast.pattern.finditer(text)], text
 
 
-@pytest.mark.parametrize("name", ["AUTO_BODY", "AUTO_SYSTEM"])
-def test_the_away_patterns_search_branch_by_branch_with_the_same_answer(name: str) -> None:
-    fast: FirstOf = getattr(signals, name)
+@pytest.mark.parametrize("fast", [signals.AUTO_BODY, signals.AUTO_SYSTEM, signals.ASKS,
+                                  timeframe._CUES], ids=["away", "system", "asks", "cues"])
+def test_the_patterns_searched_branch_by_branch_give_the_same_answer(fast: FirstOf) -> None:
     words = sorted({w for b in fast.leaves for clause in b.needed or () for w in clause})
     for text in TEXTS + _near_misses(words, 3000, seed=11):
         plain = fast.pattern.search(text)

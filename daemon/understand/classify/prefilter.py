@@ -54,8 +54,10 @@ class Prefiltered:
         clauses = branch_clauses(pattern)
         self.masks = tuple(VOCABULARY.mask(c) for c in clauses) if clauses else (0,)
         self._always = 0 in self.masks
-        # The bits every match needs, as one branch of a `FirstOf` (0 when it has several).
+        # The bits every match needs, as one branch of a `FirstOf` (0 when it has several),
+        # and the strings of its rarest clause, one of which every match holds.
         self.mask = self.masks[0] if len(self.masks) == 1 else 0
+        self._rarest = tuple(VOCABULARY.clause(VOCABULARY.rarest(self.mask))) if self.mask else ()
         self._unanchored = None
         branches = top_level_branches(pattern.pattern) if clauses else []
         if branches and all(b.startswith("\\b") for b in branches) and not (
@@ -72,6 +74,11 @@ class Prefiltered:
 
     def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
         return self.first(text, pos) if self.possible(text) else None
+
+    def holds(self, text: str) -> bool:
+        """A quick test without a scan, for a piece of a text where this branch is live:
+        whether `text` holds one of the strings every match needs (else it cannot match)."""
+        return not self._rarest or _plain or any(map(text.__contains__, self._rarest))
 
     def first(self, text: str, pos: int = 0) -> re.Match[str] | None:
         """`search` without the prefilter, for a caller that has checked `possible`."""

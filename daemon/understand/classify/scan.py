@@ -26,6 +26,7 @@ from radiosilence.understand.classify.text import words as words_of
 _WORDY = re.compile(r"\w+(?:'\w+)*")  # a string that lies inside one word (`text.words`)
 _WORD_CACHE = 50_000  # distinct words kept
 _TEXT_CACHE = 16  # the few texts of the message at hand
+_SMALL = 12  # masks an `Index` tests one by one: filing them would cost more
 
 
 class _Tables:
@@ -73,6 +74,10 @@ class Vocabulary:
         shortest string is longest (a long word is a rare one)."""
         bits = [1 << n for n in range(mask.bit_length()) if mask >> n & 1]
         return max(bits, key=lambda bit: min(map(len, self._clauses[bit.bit_length() - 1])))
+
+    def clause(self, bit: int) -> frozenset[str]:
+        """The clause of a registered bit."""
+        return self._clauses[bit.bit_length() - 1]
 
     def seen(self, text: str) -> int:
         """The bits of every registered clause that `text` holds one string of."""
@@ -132,13 +137,15 @@ class Index:
 
     def met(self, seen: int) -> list[int]:
         """The positions of the masks `seen` meets, in order."""
+        masks = self._masks
+        if len(masks) <= _SMALL:
+            return [n for n, mask in enumerate(masks) if seen & mask == mask]
         found = list(self._always)
         hits = seen & self._keys
         while hits:
             low = hits & -hits
             found += self._filed[low]
             hits ^= low
-        masks = self._masks
         return sorted(n for n in found if seen & masks[n] == masks[n])
 
 

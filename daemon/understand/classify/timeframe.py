@@ -177,7 +177,8 @@ def employer_timeframe(text: str, sent_on: date) -> Timeframe | None:
     order: bool | None = None  # the writer's date order, read once a sentence needs it
     for start, end in _sentences(flat):
         folded = fold_piece(flat, start, end)
-        cues = [m for m in _CUES.finditer(folded, live)
+        here = None if live is None else [cue for cue in live if cue.holds(folded)]
+        cues = [m for m in _CUES.finditer(folded, here)
                 if not _NEGATED.search(folded[max(0, m.start() - 12):m.start()])]
         if not cues:
             continue
