@@ -144,11 +144,10 @@ class FirstOf:
             compiled = re.compile(source, pattern.flags)
             nested = len(split_branches(source)) > 1
             self.branches.append(FirstOf(compiled) if nested else Prefiltered(compiled))
-        self._masks = [branch.mask for branch in self.branches]
-        self._index = Index(self._masks)
         self.leaves: list[Prefiltered] = []  # the branches, nested ones by theirs
         for branch in self.branches:
             self.leaves += branch.leaves if isinstance(branch, FirstOf) else [branch]
+        self._index = Index([leaf.mask for leaf in self.leaves])
         clauses = branch_clauses(pattern)  # as a branch of another: what all its matches need
         self.mask: int = VOCABULARY.mask(clauses[0]) if clauses and len(clauses) == 1 else 0
 
@@ -162,10 +161,7 @@ class FirstOf:
         if _plain:
             return self.leaves
         seen = VOCABULARY.seen(text) if seen is None else seen
-        live: list[Prefiltered] = []
-        for branch in map(self.branches.__getitem__, self._index.met(seen)):
-            live += branch.live(text, seen) if isinstance(branch, FirstOf) else [branch]
-        return live
+        return list(map(self.leaves.__getitem__, self._index.met(seen)))
 
     def search(self, text: str) -> re.Match[str] | None:
         return next(self.finditer(text), None)
@@ -204,9 +200,9 @@ class Screen:
 
     def __init__(self, patterns: Sequence[FirstOf]) -> None:
         self._patterns = patterns
-        self._entries = [(index, branch) for index, pattern in enumerate(patterns)
-                         for branch in pattern.branches]
-        self._index = Index([branch.mask for _, branch in self._entries])
+        self._entries = [(index, leaf) for index, pattern in enumerate(patterns)
+                         for leaf in pattern.leaves]
+        self._index = Index([leaf.mask for _, leaf in self._entries])
 
     def live(self, text: str) -> list[tuple[int, list[Prefiltered]]]:
         """(index, live branches) of each pattern that has live branches in `text`, in
@@ -215,9 +211,8 @@ class Screen:
             return [(index, pattern.leaves) for index, pattern in enumerate(self._patterns)]
         seen = VOCABULARY.seen(text)
         found: dict[int, list[Prefiltered]] = {}
-        for index, branch in map(self._entries.__getitem__, self._index.met(seen)):
-            if leaves := branch.live(text, seen) if isinstance(branch, FirstOf) else [branch]:
-                found.setdefault(index, []).extend(leaves)
+        for index, leaf in map(self._entries.__getitem__, self._index.met(seen)):
+            found.setdefault(index, []).append(leaf)
         return list(found.items())
 
 
