@@ -88,10 +88,10 @@ def strip_quoted(body: str) -> str:
     lines = body.splitlines()
     for index, line in enumerate(lines):
         stripped = line.strip()
-        following = lines[index + 1].strip() if index + 1 < len(lines) else ""
         if (stripped == "--" or line.rstrip("\r") == "-- " or _QUOTE_START.match(stripped)
                 or _DISCLAIMER.match(stripped)
-                or (_WRAPPED_QUOTE.match(stripped) and following.endswith("wrote:"))):
+                or (_WRAPPED_QUOTE.match(stripped) and index + 1 < len(lines)
+                    and lines[index + 1].strip().endswith("wrote:"))):
             break
         if stripped.startswith(">"):
             continue
