@@ -9,7 +9,7 @@ import re
 import pytest
 
 from radiosilence.parse.dates import fold_accents
-from radiosilence.understand.classify import signals
+from radiosilence.understand.classify import signals, timeframe
 from radiosilence.understand.classify.classifier import MAX_TEXT, strip_quoted
 from radiosilence.understand.classify.prefilter import (
     FirstOf,
@@ -41,7 +41,8 @@ def _near_misses(needs: list[str], count: int, seed: int) -> list[str]:
 
 
 TEXTS = _texts()
-WORDS = sorted({word for rule in RULES for clause in rule.pattern.needed or () for word in clause})
+WORDS = sorted({word for rule in RULES for leaf in rule.pattern.leaves
+                for clause in leaf.needed or () for word in clause})
 GENERATED = _near_misses(WORDS, 3000, seed=7)
 
 
@@ -53,10 +54,10 @@ def test_each_rule_finds_the_same_matches_as_its_plain_pattern(index: int) -> No
             [m.span() for m in fast.pattern.finditer(text)], text
 
 
-@pytest.mark.parametrize("name", ["AUTO_BODY", "AUTO_SYSTEM"])
-def test_the_away_patterns_search_branch_by_branch_with_the_same_answer(name: str) -> None:
-    fast: FirstOf = getattr(signals, name)
-    words = sorted({w for b in fast.branches for clause in b.needed or () for w in clause})
+@pytest.mark.parametrize("fast", [signals.AUTO_BODY, signals.AUTO_SYSTEM, signals.ASKS,
+                                  timeframe._CUES], ids=["away", "system", "asks", "cues"])
+def test_the_patterns_searched_branch_by_branch_give_the_same_answer(fast: FirstOf) -> None:
+    words = sorted({w for b in fast.leaves for clause in b.needed or () for w in clause})
     for text in TEXTS + _near_misses(words, 3000, seed=11):
         plain = fast.pattern.search(text)
         found = fast.search(text)
@@ -68,7 +69,7 @@ def test_most_texts_skip_most_rules() -> None:
     of the texts (the figure guards against a derivation that quietly needs nothing)."""
     runs = sum(rule.pattern.possible(text) for rule in RULES for text in TEXTS)
     assert runs < 0.45 * len(RULES) * len(TEXTS)
-    assert all(rule.pattern.needed for rule in RULES)
+    assert all(leaf.mask for rule in RULES for leaf in rule.pattern.leaves)
 
 
 def test_needed_literals_of_small_patterns() -> None:

@@ -20,10 +20,10 @@ from datetime import date
 
 from radiosilence.mailformat import has_reply_prefix
 from radiosilence.model import Category, Classification, Timeframe
-from radiosilence.parse.dates import fold_accents
 from radiosilence.understand import senders
 from radiosilence.understand.classify.language import guess_language
 from radiosilence.understand.classify.learned import Scored, load_model, words
+from radiosilence.understand.classify.prefilter import Screen
 from radiosilence.understand.classify.rules import (
     CLAUSE_BREAK,
     CONDITION,
@@ -43,6 +43,7 @@ from radiosilence.understand.classify.signals import (
     MARKETING_SENDER,
     PERSONAL_GREETING,
 )
+from radiosilence.understand.classify.text import flatten, fold
 from radiosilence.understand.classify.timeframe import MAX_TEXT, employer_timeframe, return_date
 
 _QUOTE_START = re.compile(
@@ -78,6 +79,7 @@ _NOTHING = "no recruiting words, headers or sender recognised"
 AUTO_REPLY_AT = 0.6
 # A phrase score the rules are sure of (one strong phrase, or two that agree).
 RULES_SURE = 3.0
+_SCREEN = Screen([rule.pattern for rule in RULES])
 
 
 def strip_quoted(body: str) -> str:
@@ -86,10 +88,10 @@ def strip_quoted(body: str) -> str:
     lines = body.splitlines()
     for index, line in enumerate(lines):
         stripped = line.strip()
-        following = lines[index + 1].strip() if index + 1 < len(lines) else ""
         if (stripped == "--" or line.rstrip("\r") == "-- " or _QUOTE_START.match(stripped)
                 or _DISCLAIMER.match(stripped)
-                or (_WRAPPED_QUOTE.match(stripped) and following.endswith("wrote:"))):
+                or (_WRAPPED_QUOTE.match(stripped) and index + 1 < len(lines)
+                    and lines[index + 1].strip().endswith("wrote:"))):
             break
         if stripped.startswith(">"):
             continue
@@ -177,7 +179,7 @@ def classify(subject: str, body: str, headers: Mapping[str, str], sender: str,
         result = _auto_reply(prepared.text, sent_on, evidence[0], confidence)
         result = replace(result, evidence=evidence + result.evidence[1:])
     else:
-        asks = bool(ASKS.search(fold_accents(_flat(prepared.text))))
+        asks = bool(ASKS.search(fold(flatten(prepared.text))))
         result = Classification(category, confidence, evidence, prepared.timeframe,
                                 asks_user=asks)
     return _with_review(result, sample)
@@ -210,7 +212,7 @@ def prepare(subject: str, body: str, headers: Mapping[str, str], sender: str,
     domain = sender.rpartition("@")[2].lower()
     if certain and (why := _auto_header(headers)):
         return Prepared(_auto_reply(text, sent_on, why, 0.97), text)
-    if certain and (match := AUTO_SUBJECT.search(fold_accents(subject))):
+    if certain and (match := AUTO_SUBJECT.search(fold(subject))):
         why = f"subject: {subject[match.start():match.end()].strip()}"
         return Prepared(_auto_reply(text, sent_on, why, 0.95), text)
     if certain and domain and senders.is_job_board(domain):
@@ -227,7 +229,7 @@ def prepare(subject: str, body: str, headers: Mapping[str, str], sender: str,
         f"from:{name}": 1.0 for name, yes in found.items() if yes}
     if not certain:  # what explains the label of mail the model never sees at run time
         for name, seen in (("header", _auto_header(headers)),
-                           ("subject", AUTO_SUBJECT.search(fold_accents(subject))),
+                           ("subject", AUTO_SUBJECT.search(fold(subject))),
                            ("board", domain and senders.is_job_board(domain))):
             if seen:
                 signals[f"certain:{name}"] = 1.0
@@ -302,8 +304,8 @@ def _away_note(text: str, board: _Board) -> tuple[str, float] | None:
     """An out-of-office note recognised by its words, unless a person clearly wrote it."""
     if not text or PERSONAL_GREETING.match(text):
         return None
-    flat = _flat(text)
-    folded = fold_accents(flat)
+    flat = flatten(text)
+    folded = fold(flat)
     content = board.best_content()
     if content < 4 and (match := AUTO_BODY.search(folded)):
         return f"text: {flat[match.start():match.end()]}", 0.9
@@ -317,11 +319,11 @@ def _score(subject: str, text: str, headers: Mapping[str, str], sender: str,
     """The phrase rules over subject and text, and the points `found` (`_structure`) gives."""
     domain = sender.rpartition("@")[2]
     board = _Board()
-    flat = _flat(text)
-    _apply(board, flat, fold_accents(flat), 1.0, "text")
+    flat = flatten(text)
+    _apply(board, flat, fold(flat), 1.0, "text")
     if subject:
         scale = 1.0 if not flat else 0.5 if has_reply_prefix(subject) else 0.75
-        _apply(board, subject, fold_accents(subject), scale, "subject")
+        _apply(board, subject, fold(subject), scale, "subject")
     relay = found["relay"]
     if found["list"]:
         # RFC 2369 / 2919: a mailing list. Relays add it to transactional mail too.
@@ -341,8 +343,9 @@ def _score(subject: str, text: str, headers: Mapping[str, str], sender: str,
 def _apply(board: _Board, original: str, folded: str, scale: float, where: str) -> None:
     """Each rule counts once per place, for its first match that is not negated or
     hypothetical."""
-    for rule in RULES:
-        for match in rule.pattern.finditer(folded):
+    for index, live in _SCREEN.live(folded):  # the rules whose words it holds (`prefilter`)
+        rule = RULES[index]
+        for match in rule.pattern.finditer(folded, live):
             if _discounted(rule, folded, match.start()):
                 continue
             board.add(rule.category, rule.weight * scale,
@@ -377,7 +380,3 @@ def _decide(board: _Board) -> Category:
     if scores[best] < 2:
         return Category.OTHER
     return best
-
-
-def _flat(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()

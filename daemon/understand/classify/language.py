@@ -9,6 +9,7 @@ uses most. Returns an ISO 639-1 code, or "" when nothing is recognised. Pure.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from radiosilence.parse.dates import fold_accents
 
@@ -39,18 +40,21 @@ _HANGUL = re.compile(r"[\uac00-\ud7af]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _GREEK = re.compile(r"[\u0370-\u03ff]")
+_ANY_SCRIPT = re.compile(r"[\u3040-\u30ff\uac00-\ud7af\u4e00-\u9fff\u0400-\u04ff\u0370-\u03ff]")
 _SAMPLE = 2_000  # characters read: the first lines say enough
 
 
 def guess_language(text: str) -> str:
     sample = text[:_SAMPLE]
-    for pattern, code in ((_KANA, "ja"), (_HANGUL, "ko"), (_HAN, "zh"), (_CYRILLIC, "ru"),
-                          (_GREEK, "el")):
-        if len(pattern.findall(sample)) >= 2:
-            return code
+    if not sample.isascii() and _ANY_SCRIPT.search(sample):  # else no script has a letter
+        for pattern, code in ((_KANA, "ja"), (_HANGUL, "ko"), (_HAN, "zh"), (_CYRILLIC, "ru"),
+                              (_GREEK, "el")):
+            if len(pattern.findall(sample)) >= 2:
+                return code
     counts = dict.fromkeys(_STOP_WORDS, 0)
-    for word in _WORD.findall(fold_accents(sample)):
-        for code in _LANGUAGES_OF.get(word, ()):
-            counts[code] += 1
+    found = Counter(_WORD.findall(fold_accents(sample)))
+    for word in found.keys() & _LANGUAGES_OF.keys():  # each distinct stop word once
+        for code in _LANGUAGES_OF[word]:
+            counts[code] += found[word]
     best = max(counts, key=counts.__getitem__)
     return best if counts[best] else ""

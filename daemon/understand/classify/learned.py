@@ -16,29 +16,34 @@ its neighbours), which is what makes thousands of messages a second possible.
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, reduce
+from operator import add, mul
 from pathlib import Path
 
-from radiosilence.parse.dates import fold_accents
+from radiosilence.understand.classify.text import flatten, fold
+from radiosilence.understand.classify.text import words as text_words
 
 MODEL_FILE = Path(__file__).with_name("learned.json")
 MAX_WORDS = 400  # the wording that decides is near the top; a pasted document is not mail
 CHAR_GRAMS = (3, 4, 5)
-_WORD = re.compile(r"\w+(?:'\w+)*")
 _DIGIT = re.compile(r"\d")
 _CACHE_LIMIT = 50_000  # distinct words kept; a mailbox reuses a small vocabulary
 
 
 def words(subject: str, text: str) -> list[str]:
-    """The folded words the model reads: the subject's, then the body's, capped."""
-    folded = _DIGIT.sub("0", fold_accents(f"{subject}\n{text}"))
-    return _WORD.findall(folded)[:MAX_WORDS]
+    """The folded words the model reads: the subject's, then the body's, capped, digits as
+    0: the words of `fold_accents(f"{subject}\\n{text}")`. Read off the fold of the flat
+    text the rules read too (`text`): the line break and runs of spaces only separate words,
+    and a digit becomes another word character, so the words are the same ones."""
+    found = text_words(fold(subject)) + text_words(fold(flatten(text)))
+    return [word if word.isalpha() else _DIGIT.sub("0", word) for word in found[:MAX_WORDS]]
 
 
 def word_grams(word: str) -> list[str]:
@@ -85,12 +90,9 @@ class Scored:
         """The words that most favour `category` over the mean of the others."""
         index = list(self.probabilities).index(category)
         others = len(self.probabilities) - 1
-        ranked = []
-        for name, (vector, count) in self.parts.items():
-            lead = (vector[index] - (sum(vector) - vector[index]) / others) * count * self.scale
-            ranked.append((lead, name))
-        ranked.sort(reverse=True)
-        return [(name, lead) for lead, name in ranked[:limit] if lead > 0]
+        ranked = [((vector[index] - (sum(vector) - vector[index]) / others) * count * self.scale,
+                   name) for name, (vector, count) in self.parts.items()]
+        return [(name, lead) for lead, name in heapq.nlargest(limit, ranked) if lead > 0]
 
 
 class Model:
@@ -102,6 +104,10 @@ class Model:
         self.temperature = float(data["temperature"])  # type: ignore[arg-type]
         self.weights: dict[str, list[float]] = dict(data["weights"])  # type: ignore[call-overload]
         self._words: dict[str, tuple[list[float] | None, int]] = {}
+        # The bigram weights by their two words ("b:next step" -> ("next", "step")); a key
+        # with other than one space matches no two words, which hold none.
+        self._bigrams = {tuple(name[2:].split(" ")): weight for name, weight in
+                         self.weights.items() if name.startswith("b:") and name.count(" ") == 1}
 
     def _word(self, word: str) -> tuple[list[float] | None, int]:
         """A word's summed gram weights (None when none is weighted) and how many grams it
@@ -123,19 +129,19 @@ class Model:
         # Repeated words and bigrams are looked up and added once, times their count.
         parts: dict[str, tuple[list[float], int]] = {}
         count = max(len(tokens) - 1, 0)  # every bigram counts, weighted or not
+        known = self._words
         for token, times in Counter(tokens).items():
-            vector, grams = self._word(token)
+            vector, grams = known.get(token) or self._word(token)
             count += grams * times
             if vector is not None:
                 parts[token] = (vector, times)
-        for (first, second), times in Counter(zip(tokens, tokens[1:], strict=False)).items():
-            if (weight := self.weights.get(f"b:{first} {second}")) is not None:
-                parts[f"{first} {second}"] = (weight, times)
+        bigrams = self._bigrams  # most bigrams carry no weight: only those that do are counted
+        pairs = zip(tokens, tokens[1:], strict=False)
+        for pair, times in Counter(filter(bigrams.__contains__, pairs)).items():
+            parts[" ".join(pair)] = (bigrams[pair], times)
         scale = 1 / math.sqrt(count) if count else 0.0
-        logits = list(self.bias)
-        for vector, times in parts.values():
-            factor = times * scale
-            logits = [a + factor * b for a, b in zip(logits, vector, strict=True)]
+        logits = _weighted_sums(self.bias, [(times * scale, vector)
+                                            for vector, times in parts.values()])
         for name, value in signals.items():
             if value and (weight := self.weights.get(f"r:{name}")) is not None:
                 logits = [a + value * b for a, b in zip(logits, weight, strict=True)]
@@ -149,6 +155,19 @@ class Model:
             if (weight := self.weights.get(name)) is not None:
                 logits = [a + value * b for a, b in zip(logits, weight, strict=True)]
         return logits
+
+
+def _weighted_sums(start: Sequence[float], terms: Sequence[tuple[float, Sequence[float]]]
+                   ) -> list[float]:
+    """`start` plus each vector times its factor: class by class, the same additions in the
+    same order as adding one vector after the other (so the same floats), in C loops
+    (`reduce` adds left to right on every Python, where `sum` may compensate)."""
+    if not terms:
+        return list(start)
+    factors = [factor for factor, _ in terms]
+    return [reduce(add, map(mul, factors, column), total)
+            for total, column in zip(start, zip(*(vector for _, vector in terms), strict=True),
+                                     strict=True)]
 
 
 def softmax(logits: Sequence[float], temperature: float = 1.0) -> list[float]:

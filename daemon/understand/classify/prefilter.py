@@ -16,8 +16,11 @@ case), it derives nothing and the pattern always runs: slower, never wrong.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
+
+from radiosilence.understand.classify.scan import VOCABULARY, Index
 
 try:  # the parser behind re.compile; a private module, so guarded
     from re import _constants as _c  # type: ignore[attr-defined]
@@ -29,6 +32,7 @@ Needed = frozenset[str] | None  # one of these strings is in every match; None: 
 Needs = tuple[frozenset[str], ...] | None  # each clause a Needed; None: always run
 
 _MIN_USEFUL = 2  # a one-letter literal is in nearly every text: not worth the test
+_MIN_SCANNED = 3  # the same for the branch masks of the scan (`branch_clauses`)
 _MAX_CLAUSES = 3  # past the strongest few, more tests cost more than they save
 
 
@@ -46,25 +50,51 @@ class Prefiltered:
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
         self.needed = needed_literals(pattern)
-        branches = top_level_branches(pattern.pattern)
+        # Per top-level branch, the clause bits its matches need (0: it may match anything).
+        clauses = branch_clauses(pattern)
+        self.masks = tuple(VOCABULARY.mask(c) for c in clauses) if clauses else (0,)
+        self._always = 0 in self.masks
+        # The bits every match needs, as one branch of a `FirstOf` (0 when it has several),
+        # and the strings of its rarest clause, one of which every match holds.
+        self.mask = self.masks[0] if len(self.masks) == 1 else 0
+        self._rarest = tuple(VOCABULARY.clause(VOCABULARY.rarest(self.mask))) if self.mask else ()
         self._unanchored = None
-        if all(branch.startswith("\\b") for branch in branches):
+        branches = top_level_branches(pattern.pattern) if clauses else []
+        if branches and all(b.startswith("\\b") for b in branches) and not (
+                pattern.flags & re.ASCII):
             self._unanchored = re.compile("|".join(b[2:] for b in branches), pattern.flags)
 
     def possible(self, text: str) -> bool:
-        return possible(self.needed, text)
+        """Whether some branch's needs are all met in `text` (else it cannot match)."""
+        return self._always or _plain or self.possible_in(VOCABULARY.seen(text))
+
+    def possible_in(self, seen: int) -> bool:
+        """`possible` for a text whose scan (`scan.Vocabulary.seen`) is `seen`."""
+        return any(seen & mask == mask for mask in self.masks)
 
     def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        if not self.possible(text):
-            return None
-        if self._unanchored is None:
+        return self.first(text, pos) if self.possible(text) else None
+
+    def holds(self, text: str) -> bool:
+        """A quick test without a scan, for a piece of a text where this branch is live:
+        whether `text` holds one of the strings every match needs (else it cannot match)."""
+        return not self._rarest or _plain or any(map(text.__contains__, self._rarest))
+
+    def first(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        """`search` without the prefilter, for a caller that has checked `possible`."""
+        if self._unanchored is None or _plain:
             return self.pattern.search(text, pos)
-        return next(self._bounded(text, pos), None)
+        search = self._unanchored.search
+        while (found := search(text, pos)) is not None:  # `_bounded`, its first match
+            if _word_boundary(text, start := found.start()):
+                return found
+            pos = start + 1
+        return None
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         if not self.possible(text):
             return iter(())
-        if self._unanchored is None:
+        if self._unanchored is None or _plain:
             return self.pattern.finditer(text)
         return self._bounded(text, 0)
 
@@ -92,36 +122,69 @@ def _word_boundary(text: str, at: int) -> bool:
 
 
 class FirstOf:
-    """`search` and `finditer` of a pattern that may be one long alternation `A|B|C` at its
-    top level, with each branch searched on its own behind its own prefilter.
+    """`search` and `finditer` of a pattern by its alternatives (`split_branches`), each
+    searched on its own behind its own prefilter, for callers that read only where the
+    matches are (a branch's groups are not the pattern's).
 
     The same answers as the whole pattern: a regular expression's leftmost match is the
     earliest start any branch reaches, and at one start the first branch in order wins, so
     the winner is the branch match with the smallest (start, branch number); the next match
-    is sought from where the last one ended, as `re.finditer` does. Worth it when each
-    branch's words are rare while their union is not (an out-of-office phrase list in thirty
-    languages holds "away" and "business").
+    is sought from where the last one ended, as `re.finditer` does. A branch that splits
+    again is a `FirstOf` of its own, so that its alternatives are screened only when its
+    common words are there. Worth it when each branch's words are rare while their union is
+    not (an out-of-office phrase list in thirty languages holds "away" and "business"), and
+    because a branch that starts with a word is found by `re` far sooner than an
+    alternation of many.
     """
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
-        self.branches = [Prefiltered(re.compile(source, pattern.flags))
-                         for source in top_level_branches(pattern.pattern)]
+        self.branches: list[Prefiltered | FirstOf] = []
+        for source in split_branches(pattern.pattern):
+            compiled = re.compile(source, pattern.flags)
+            nested = len(split_branches(source)) > 1
+            self.branches.append(FirstOf(compiled) if nested else Prefiltered(compiled))
+        self.leaves: list[Prefiltered] = []  # the branches, nested ones by theirs
+        for branch in self.branches:
+            self.leaves += branch.leaves if isinstance(branch, FirstOf) else [branch]
+        self._index = Index([leaf.mask for leaf in self.leaves])
+        clauses = branch_clauses(pattern)  # as a branch of another: what all its matches need
+        self.mask: int = VOCABULARY.mask(clauses[0]) if clauses and len(clauses) == 1 else 0
+
+    def possible(self, text: str) -> bool:
+        return bool(self.live(text))
+
+    def live(self, text: str, seen: int | None = None) -> list[Prefiltered]:
+        """The branches whose needs `text` meets (`seen`: its scan, by default made here),
+        the only ones that can match in it or in a piece of it; those of a nested `FirstOf`
+        in its place, in order."""
+        if _plain:
+            return self.leaves
+        seen = VOCABULARY.seen(text) if seen is None else seen
+        return list(map(self.leaves.__getitem__, self._index.met(seen)))
 
     def search(self, text: str) -> re.Match[str] | None:
         return next(self.finditer(text), None)
 
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        live = [branch.pattern for branch in self.branches if branch.possible(text)]
+    def finditer(self, text: str, live: list[Prefiltered] | None = None
+                 ) -> Iterator[re.Match[str]]:
+        """The matches of the whole pattern, by the branches in `live`: by default the live
+        branches of `text` (`live`), or those of a text `text` is a piece of."""
+        if _plain:
+            yield from self.pattern.finditer(text)
+            return
+        live = self.live(text) if live is None else live
+        if not live:
+            return
         # Each live branch's leftmost match from `pos` on; one found earlier still is that
         # while it starts at or after `pos` (nothing of that branch starts in between).
-        ahead: list[re.Match[str] | None] = [branch.search(text) for branch in live]
+        ahead: list[re.Match[str] | None] = [branch.first(text) for branch in live]
         pos = 0
         while True:
             best: re.Match[str] | None = None
             for i, found in enumerate(ahead):
                 if found is not None and found.start() < pos:
-                    found = ahead[i] = live[i].search(text, pos)
+                    found = ahead[i] = live[i].first(text, pos)
                 if found is not None and (best is None or found.start() < best.start()):
                     best = found
             if best is None:
@@ -130,9 +193,85 @@ class FirstOf:
             pos = best.end() if best.end() > best.start() else best.start() + 1
 
 
+class Screen:
+    """Which of many `FirstOf` patterns may match a text and by which branches, in one loop
+    over all their branches rather than a call per pattern: in a given text most patterns
+    have no live branch at all."""
+
+    def __init__(self, patterns: Sequence[FirstOf]) -> None:
+        self._patterns = patterns
+        self._entries = [(index, leaf) for index, pattern in enumerate(patterns)
+                         for leaf in pattern.leaves]
+        self._index = Index([leaf.mask for _, leaf in self._entries])
+
+    def live(self, text: str) -> list[tuple[int, list[Prefiltered]]]:
+        """(index, live branches) of each pattern that has live branches in `text`, in
+        order: what `FirstOf.finditer` takes."""
+        if _plain:
+            return [(index, pattern.leaves) for index, pattern in enumerate(self._patterns)]
+        seen = VOCABULARY.seen(text)
+        found: dict[int, list[Prefiltered]] = {}
+        for index, leaf in map(self._entries.__getitem__, self._index.met(seen)):
+            found.setdefault(index, []).append(leaf)
+        return list(found.items())
+
+
+_plain = False  # see `plain`
+
+
+@contextmanager
+def plain() -> Iterator[None]:
+    """Within it, every pattern of this module runs as written, on every text: the reference
+    that the prefiltered answers must equal, for the tests and the bench."""
+    global _plain  # noqa: PLW0603 - a switch for tests and the bench, never set by the service
+    before, _plain = _plain, True
+    try:
+        yield
+    finally:
+        _plain = before
+
+
 def top_level_branches(source: str) -> list[str]:
     """`source` split at each "|" outside groups and character classes."""
-    branches, depth, start, i = [], 0, 0, 0
+    branches, start = [], 0
+    for i, char, depth in _structure(source):
+        if char == "|" and depth == 0:
+            branches.append(source[start:i])
+            start = i + 1
+    branches.append(source[start:])
+    return branches
+
+
+def split_branches(source: str) -> list[str]:
+    """`source` as alternatives tried in the same order: its top-level branches, or, for one
+    branch that starts (perhaps after a `\\b`) with a non-capturing group of alternatives
+    and no quantifier, the group's alternatives each followed by the rest: `\\b(?:A|B)C` is
+    `\\bAC|\\bBC`. At each start the engine tries A then B, with C after, either way. One
+    element when it splits neither way."""
+    branches = top_level_branches(source)
+    if len(branches) > 1 or _REFERENCE.search(source):  # copied groups would renumber
+        return branches
+    prefix = "\\b" if source.startswith("\\b") else ""
+    group = source[len(prefix):]
+    close = next((i for i, char, depth in _structure(group) if char == ")" and depth == 0),
+                 None)
+    if not group.startswith("(?:") or close is None or group[close + 1:close + 2] in (
+            "?", "*", "+", "{"):
+        return branches
+    rest = group[close + 1:]
+    inner = top_level_branches(group[3:close])
+    if len(inner) == 1:  # "(?:X)Y" is "XY"
+        return split_branches(prefix + inner[0] + rest)
+    return [prefix + part + rest for part in inner]
+
+
+_REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")  # back-references, conditional groups
+
+
+def _structure(source: str) -> Iterator[tuple[int, str, int]]:
+    """The "(", ")" and "|" of `source` outside escapes and character classes, with the group
+    depth after each parenthesis (so 0 for the ")" that closes a top-level group)."""
+    depth, i = 0, 0
     in_class = False
     while i < len(source):
         char = source[i]
@@ -147,16 +286,33 @@ def top_level_branches(source: str) -> list[str]:
                 i += 1
             if source[i + 1:i + 2] == "]":  # "[]...]" and "[^]...]": a literal "]" first
                 i += 1
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            branches.append(source[start:i])
-            start = i + 1
+        elif char in "()|":
+            depth += {"(": 1, ")": -1, "|": 0}[char]
+            yield i, char, depth
         i += 1
-    branches.append(source[start:])
-    return branches
+
+
+def branch_clauses(pattern: re.Pattern[str]) -> list[list[frozenset[str]]] | None:
+    """For each top-level branch of `pattern` (`top_level_branches`), the clauses every match
+    of that branch satisfies: a match of the whole is a match of one branch, so a text that
+    fails a clause of every branch cannot match. None when nothing can be told."""
+    if _p is None or pattern.flags & (re.IGNORECASE | re.VERBOSE) or not isinstance(
+            pattern.pattern, str):
+        return None
+    found = []
+    for source in top_level_branches(pattern.pattern):
+        try:
+            clauses = _clauses(list(_p.parse(source, pattern.flags)))
+        except Exception:  # an unknown shape, or a reference to another branch's group
+            clauses = []
+        found.append([c for c in clauses if all(map(_useful, c))])
+    return found
+
+
+def _useful(string: str) -> bool:
+    # Words of one or two letters ("to", "we") are in nearly every text and would make
+    # nearly every word of it count in the scan; a single sign like "%" or "@" is rare.
+    return len(string) >= _MIN_SCANNED or not (string.isalnum() or string.isspace())
 
 
 def needed_literals(pattern: re.Pattern[str]) -> Needs:

@@ -17,14 +17,14 @@ import re
 from dataclasses import dataclass
 
 from radiosilence.model import Category
-from radiosilence.understand.classify.prefilter import Prefiltered
+from radiosilence.understand.classify.prefilter import FirstOf
 
 
 @dataclass(frozen=True)
 class Rule:
     category: Category
     weight: float
-    pattern: Prefiltered  # run only on texts holding the words it needs (`prefilter`)
+    pattern: FirstOf  # each branch runs only on texts holding the words it needs (`prefilter`)
     negatable: bool = False
     conditional: bool = False
     stage: bool = False  # names a later stage: scheduling it is a next round, not a first call
@@ -35,7 +35,7 @@ def _rules(category: Category, *entries: tuple[float, str] | tuple[float, str, s
     made = []
     for entry in entries:
         flags = entry[2] if len(entry) == 3 else ""  # type: ignore[misc]
-        made.append(Rule(category, entry[0], Prefiltered(re.compile(entry[1])),
+        made.append(Rule(category, entry[0], FirstOf(re.compile(entry[1])),
                          negatable="n" in flags, conditional="c" in flags, stage="s" in flags,
                          past="p" in flags))
     return made

@@ -127,7 +127,8 @@ PERSONAL_GREETING = re.compile(
 MARKETING_SENDER = re.compile(r"^(?:marketing|news|newsletters?|hello|info|events?|digest|"
                               r"updates|promo|offers|community|webinars?)[+._-]?[^@]*@")
 
-ASKS = re.compile(
+# Only whether it matches is read: searched branch by branch (`FirstOf`).
+ASKS = FirstOf(re.compile(
     r"\b(?:could|can|would|will)\s+you\s+(?:please\s+)?(?:send|share|provide|confirm|let\s+(?:me|"
     r"us)"
     r"\s+know|tell|do|jump|pick|choose|select|book|reply)|\bplease\s+(?:send|share|provide|confirm|"
@@ -135,4 +136,4 @@ ASKS = re.compile(
     r"when|whether|what|which)|\bwhat\s+(?:is|are|'s)\s+your|\bwhen\s+(?:would|are|could)\s+you|"
     r"\bare\s+you\s+(?:available|free|able|open)|\bwould\s+you\s+(?:be|like)|\b(?:does|would)\s+"
     r"(?:\w+\s+){0,3}(?:work|suit)\s*(?:for\s+you)?\s*\?|\bwhich\s+works|\bcan\s+you\s+do|"
-    r"\bcould\s+we\s+(?:do|reschedule)|\bdid\s+you\s+get|\bwhat\s+does\s+your")
+    r"\bcould\s+we\s+(?:do|reschedule)|\bdid\s+you\s+get|\bwhat\s+does\s+your"))

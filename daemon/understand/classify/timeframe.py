@@ -14,6 +14,7 @@ phrase that names a day wins over an earlier vague one. Return dates: `return_da
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -29,7 +30,9 @@ from radiosilence.parse.dates import (
     next_business_day,
     parse_date,
 )
+from radiosilence.understand.classify.prefilter import FirstOf
 from radiosilence.understand.classify.return_dates import return_date
+from radiosilence.understand.classify.text import flatten, fold, fold_piece
 
 __all__ = ["employer_timeframe", "return_date", "parse_date", "add_business_days",
            "next_business_day", "MAX_TEXT"]
@@ -72,6 +75,9 @@ _CUE = re.compile(
     r"\b(?:pondremos\s+en\s+contacto|(?:te|le|les|os)\s+(?:responderemos|contactaremos|"
     r"informaremos|escribiremos|diremos|daremos)|recibiras?\s+(?:una\s+|nuestra\s+)?"
     r"(?:respuesta|noticias)|tendras?\s+(?:una\s+|nuestra\s+)?(?:respuesta|noticias))")
+# Searched branch by branch, behind each branch's words (`prefilter.FirstOf`): only where
+# the promises are is read, never their groups.
+_CUES = FirstOf(_CUE)
 _NEGATED = re.compile(r"(?:n't|\bnot|\bno|\bnever)\s+(?:\w+\s+)?$")
 # Tasks for the candidate: a deadline in the same clause is theirs, not the employer's.
 _TASK = re.compile(
@@ -162,18 +168,28 @@ def employer_timeframe(text: str, sent_on: date) -> Timeframe | None:
     `sent_on` is the message's date on the writer's calendar; relative phrases count from it.
     """
     undated: Timeframe | None = None
-    order = month_first(fold_accents(text[:3000]))
-    for sentence in _sentences(text):
-        folded = fold_accents(sentence)
-        cues = [m for m in _CUE.finditer(folded)
+    flat = _flat(text[:MAX_TEXT])
+    # A sentence's fold is a piece of the whole fold (`text.fold_piece`), so it holds no
+    # promise whose words the whole lacks: only the promises live in the whole are sought.
+    live = None if "Σ" in flat else _CUES.live(fold(flat))
+    if live == []:
+        return None
+    order: bool | None = None  # the writer's date order, read once a sentence needs it
+    for start, end in _sentences(flat):
+        folded = fold_piece(flat, start, end)
+        here = None if live is None else [cue for cue in live if cue.holds(folded)]
+        cues = [m for m in _CUES.finditer(folded, here)
                 if not _NEGATED.search(folded[max(0, m.start() - 12):m.start()])]
         if not cues:
             continue
+        if order is None:
+            order = month_first(fold_accents(text[:3000]))
         found = [f for f in _candidates(folded, sent_on, order)
                  if not _TASK.search(_clause(folded, f.start))]
         if not found:
             continue
         chosen = _choose(found, cues)
+        sentence = flat[start:end]
         stated = Timeframe(sentence[chosen.start:chosen.end].strip(), chosen.due, chosen.vague)
         if chosen.due is not None:
             return stated
@@ -283,28 +299,39 @@ def _clause(folded: str, position: int) -> str:
 
 def _flat(text: str) -> str:
     # Mail wraps sentences across lines and types curly apostrophes ("we’ll").
-    return re.sub(r"\s+", " ", text.replace("\u2019", "'")).strip()
+    return flatten(text.replace("\u2019", "'"))
 
 
 _NOT_AN_END = re.compile(r"(?:\b\d{1,2}|\b(?:dr|mr|mrs|ms|prof|e\.g|i\.e|approx|no|ref|st))\.$",
                          re.I)
 _MAX_SENTENCE = 1_000
+_BETWEEN = re.compile(r"(?<=[.!?])\s+")  # where a sentence may end
 
 
-def _sentences(text: str) -> list[str]:
-    """Sentences of the flattened text; "14. März" and "Dr. Moss" do not end one. Linear,
-    and a "sentence" longer than prose gets is cut, so odd input cannot make it slow."""
-    sentences: list[str] = []
-    current: list[str] = []
-    size = 0
-    for piece in re.split(r"(?<=[.!?])\s+", _flat(text[:MAX_TEXT])):
-        if not piece:
+def _sentences(flat: str) -> list[tuple[int, int]]:
+    """Where the sentences of a flat text (`_flat`) are; "14. März" and "Dr. Moss" do not end
+    one. Linear, and a "sentence" longer than prose gets is cut, so odd input cannot make it
+    slow. Each is a span of `flat`: its pieces are joined by the one space between them."""
+    spans: list[tuple[int, int]] = []
+    first = None  # where the sentence being gathered starts
+    size = last = 0
+    for start, end in _pieces(flat):
+        if start == end:
             continue
-        current.append(piece)
-        size += len(piece) + 1
-        if size >= _MAX_SENTENCE or not _NOT_AN_END.search(piece[-12:]):
-            sentences.append(" ".join(current)[:_MAX_SENTENCE])
-            current, size = [], 0
-    if current:
-        sentences.append(" ".join(current)[:_MAX_SENTENCE])
-    return sentences
+        first = start if first is None else first
+        size, last = size + end - start + 1, end
+        if size >= _MAX_SENTENCE or not _NOT_AN_END.search(flat[max(start, end - 12):end]):
+            spans.append((first, min(end, first + _MAX_SENTENCE)))
+            first, size = None, 0
+    if first is not None:
+        spans.append((first, min(last, first + _MAX_SENTENCE)))
+    return spans
+
+
+def _pieces(flat: str) -> Iterator[tuple[int, int]]:
+    """The spans between the places a sentence may end (`re.split` of them, as spans)."""
+    start = 0
+    for gap in _BETWEEN.finditer(flat):
+        yield start, gap.start()
+        start = gap.end()
+    yield start, len(flat)
