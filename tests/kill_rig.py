@@ -230,6 +230,7 @@ class Story(Protocol):
     """A prepared state to kill scans in, and what its sink holds."""
 
     trap: Trap
+    config: Path
 
     def restore(self) -> Path:
         """The prepared state back in place (local folder and server); returns the config."""
@@ -307,3 +308,33 @@ def clean_outcome(story: Story, cache: dict[tuple[str, ...], Any], *moments: str
         cache[moments] = story.outcome()
     story.restore()
     return cache[moments]
+
+
+def scanned(config: Path, *moments: str) -> None:
+    """Clean scans at `moments`, each of which must succeed."""
+    for now in moments:
+        assert scan(config, now) == 0
+
+
+def five_drafts(outcome: object) -> None:
+    """The demo's first scan: five drafts, one each, all recorded as drafted."""
+    drafts, recorded = outcome  # type: ignore[misc]
+    assert len(drafts) == 5 and set(drafts.values()) == {1}, drafts
+    assert set(recorded.values()) == {"drafted"}, recorded
+
+
+def report(record_property: Any, sink: str, name: str, proof: Proof,
+           healed: str = "drafts") -> None:
+    record_property(name, str(proof))
+    print(f"\n{sink}, {name}: {proof}; each healed to the clean scan's {healed}")
+
+
+def two_kills_then_clean(story: Story, clean: dict[tuple[str, ...], Any], now: str,
+                         first: Point, second: Point) -> None:
+    """Two scans killed in a row, then a clean one: it must leave what a clean run does."""
+    wanted = clean_outcome(story, clean, now)
+    config = story.config
+    assert kill(story, config, now, first)
+    kill(story, config, now, second)  # may get through: fewer writes are left
+    scanned(config, now)
+    assert story.outcome() == wanted

@@ -112,10 +112,6 @@ def story(radicale: tuple[Radicale, Trap], tmp_path: Path) -> CalDavStory:
     return story
 
 
-def _scanned(story: CalDavStory, *moments: str) -> None:
-    for now in moments:
-        assert kill_rig.scan(story.config, now) == 0
-
 
 def _one_event_each(outcome: object) -> None:
     events, drafts = outcome  # type: ignore[misc]
@@ -124,25 +120,21 @@ def _one_event_each(outcome: object) -> None:
     assert len(drafts) == 5 and set(drafts.values()) == {1}, drafts
 
 
-def _report(record_property: Any, name: str, proof: kill_rig.Proof) -> None:
-    record_property(name, str(proof))
-    print(f"\nCalDAV, {name}: {proof}; each healed to the clean scan's calendar")
-
 
 def test_every_write_point_of_a_first_scan(story: CalDavStory, tmp_path: Path,
                                            record_property: Any) -> None:
     proof = kill_rig.prove_every_point(story, NOW, tmp_path / "count", _one_event_each)
     assert proof.writes[0] == "MKCALENDAR" and set(proof.writes[1:]) == {"PUT"}, proof.writes
-    _report(record_property, "first scan", proof)
+    kill_rig.report(record_property, "CalDAV", "first scan", proof, healed="calendar")
 
 
 def test_every_write_point_of_a_scan_that_rewrites_and_deletes(
         story: CalDavStory, tmp_path: Path, record_property: Any) -> None:
-    _scanned(story, NOW)
+    kill_rig.scanned(story.config, NOW)
     story.save()
     proof = kill_rig.prove_every_point(story, LATER, tmp_path / "count")
     assert {"PUT", "DELETE"} <= set(proof.writes), proof.writes
-    _report(record_property, "a week later", proof)
+    kill_rig.report(record_property, "CalDAV", "a week later", proof, healed="calendar")
 
 
 @pytest.mark.parametrize(("first", "second"), [
@@ -152,12 +144,7 @@ def test_every_write_point_of_a_scan_that_rewrites_and_deletes(
 ], ids=str)
 def test_two_kills_in_a_row_then_a_clean_scan(story: CalDavStory, clean: dict[Any, Any],
                                               first: Point, second: Point) -> None:
-    wanted = kill_rig.clean_outcome(story, clean, NOW)
-    config = story.config
-    assert kill_rig.kill(story, config, NOW, first)
-    kill_rig.kill(story, config, NOW, second)  # may get through: fewer writes are left
-    _scanned(story, NOW)
-    assert story.outcome() == wanted
+    kill_rig.two_kills_then_clean(story, clean, NOW, first, second)
 
 
 @pytest.mark.parametrize("point", [
@@ -171,6 +158,6 @@ def test_a_restart_after_the_follow_ups_expired_leaves_none_of_them(
     thanks = {caldav_uid(key) for key in drafts if key.startswith("thank-you/")}
     wanted = kill_rig.clean_outcome(story, clean, NOW, LATER)
     assert kill_rig.kill(story, story.config, NOW, point)
-    _scanned(story, LATER)
+    kill_rig.scanned(story.config, LATER)
     assert story.outcome() == wanted
     assert len(thanks) == 3 and not thanks & {uid for uid, _ in story.events()}

@@ -195,34 +195,21 @@ def story(dovecot: Dovecot, proxy: KillingProxy, tmp_path: Path) -> ImapStory:  
     return story
 
 
-def _scanned(story: ImapStory, *moments: str) -> None:
-    for now in moments:
-        assert kill_rig.scan(story.config, now) == 0
 
-
-def _five_drafts(outcome: object) -> None:
-    drafts, recorded = outcome  # type: ignore[misc]
-    assert len(drafts) == 5 and set(drafts.values()) == {1}, drafts
-    assert set(recorded.values()) == {"drafted"}, recorded
-
-
-def _report(record_property: Any, name: str, proof: kill_rig.Proof) -> None:
-    record_property(name, str(proof))
-    print(f"\nIMAP, {name}: {proof}; each healed to the clean scan's drafts")
 
 
 def test_every_write_point_of_a_first_scan(story: ImapStory, tmp_path: Path,
                                            record_property: Any) -> None:
-    proof = kill_rig.prove_every_point(story, NOW, tmp_path / "count", _five_drafts)
+    proof = kill_rig.prove_every_point(story, NOW, tmp_path / "count", kill_rig.five_drafts)
     assert proof.writes == ["APPEND"] * 5
-    _report(record_property, "first scan", proof)
+    kill_rig.report(record_property, "IMAP", "first scan", proof)
 
 
 def test_every_write_point_of_a_scan_that_replaces_and_removes(
         story: ImapStory, tmp_path: Path, record_property: Any) -> None:
     """A note changes Tomás's thank-you (a replace: APPEND, then the old one flagged and
     expunged); Harborview is no interview any more, so its final check-in goes."""
-    _scanned(story, NOW)
+    kill_rig.scanned(story.config, NOW)
     cli(story.config, "note", _interview_of(story.config, TOMAS), NOTE, "--who", TOMAS)
     cli(story.config, "ignore", _interview_of(story.config, GRACE))
     story.save()
@@ -236,7 +223,7 @@ def test_every_write_point_of_a_scan_that_replaces_and_removes(
     proof = kill_rig.prove_every_point(story, SOON, tmp_path / "count",
                                        four_drafts_one_with_the_note)
     assert {"APPEND", "UID STORE", "UID EXPUNGE"} <= set(proof.writes), proof.writes
-    _report(record_property, "a scan that replaces and removes", proof)
+    kill_rig.report(record_property, "IMAP", "a scan that replaces and removes", proof)
 
 
 @pytest.mark.parametrize(("first", "second"), [
@@ -246,12 +233,7 @@ def test_every_write_point_of_a_scan_that_replaces_and_removes(
 ], ids=str)
 def test_two_kills_in_a_row_then_a_clean_scan(story: ImapStory, clean: dict[Any, Any],
                                               first: Point, second: Point) -> None:
-    wanted = kill_rig.clean_outcome(story, clean, NOW)
-    config = story.config
-    assert kill_rig.kill(story, config, NOW, first)
-    kill_rig.kill(story, config, NOW, second)  # may get through: fewer writes are left
-    _scanned(story, NOW)
-    assert story.outcome() == wanted
+    kill_rig.two_kills_then_clean(story, clean, NOW, first, second)
 
 
 @pytest.mark.parametrize("point", [
@@ -263,7 +245,7 @@ def test_a_restart_after_the_follow_ups_expired_leaves_none_of_them(
     expired: the drafts a clean story leaves then, and no orphan thank-you."""
     wanted, _ = kill_rig.clean_outcome(story, clean, NOW, LATER)
     assert kill_rig.kill(story, story.config, NOW, point)
-    _scanned(story, LATER)
+    kill_rig.scanned(story.config, LATER)
     assert story.drafts() == wanted
     assert not [key for key, _ in story.drafts() if key.startswith("thank-you/iv-e645250c")]
     recorded = kill_rig.statuses(story.root / "istate" / "state.sqlite3")
