@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 USER, PASSWORD = "sam", "app-password-1"
@@ -31,7 +31,23 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-class Radicale:
+class _Served:
+    """A loopback server (`server`) served on `thread` while used as a context manager."""
+
+    server: Any
+    thread: threading.Thread
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+class Radicale(_Served):
     """Radicale 3 on 127.0.0.1:<free port>; `url` is the server root (discovery starts
     there). Use as a context manager."""
 
@@ -87,15 +103,6 @@ class Radicale:
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
 
-    def __enter__(self) -> Radicale:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
-
     @contextmanager
     def outage(self) -> Iterator[None]:
         self.down = True
@@ -149,7 +156,7 @@ class Radicale:
         return sorted(folder.glob("*.ics"))
 
 
-class IcsServer:
+class IcsServer(_Served):
     """A calendar link on loopback: GET /<secret>/basic.ics serves `body` with an ETag and a
     Last-Modified, answers 304 to a matching conditional GET, and counts what it answered."""
 
@@ -201,17 +208,8 @@ class IcsServer:
         handler.end_headers()
         handler.wfile.write(body)
 
-    def __enter__(self) -> IcsServer:
-        self.thread.start()
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
-
-
-class DiscoveryHost:
+class DiscoveryHost(_Served):
     """The account URL of a provider that keeps calendars on another host (iCloud answers
     on caldav.icloud.com and names pNN-caldav.icloud.com as the calendar home): every
     PROPFIND gets a principal on this host and a calendar home at `home` (absolute)."""
@@ -237,12 +235,3 @@ class DiscoveryHost:
         start("207 Multi-Status", [("Content-Type", "application/xml; charset=utf-8"),
                                    ("Content-Length", str(len(body)))])
         return [body]
-
-    def __enter__(self) -> DiscoveryHost:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
