@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import re
+from email.message import Message
 from email.parser import BytesHeaderParser
 
 _FOLDED = re.compile(r"\r?\n(?=[ \t])")
@@ -117,7 +118,12 @@ def _add_field(fields: dict[str, str], name: str, lines: list[str]) -> None:
 
 
 def _stdlib_fields(data: bytes) -> dict[str, str]:
+    return message_fields(BytesHeaderParser().parsebytes(data))
+
+
+def message_fields(msg: Message) -> dict[str, str]:
+    """header_fields of a message the stdlib has parsed already (with any policy)."""
     fields: dict[str, str] = {}
-    for name, value in BytesHeaderParser().parsebytes(data).raw_items():
+    for name, value in msg.raw_items():
         fields.setdefault(name.lower(), str(value))
     return fields

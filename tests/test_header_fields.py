@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from radiosilence import mailformat
-from radiosilence.mailformat import header_fields
+from radiosilence.mailformat import header_fields, message_fields
 from radiosilence.parse import mail
 
 MIME_TESTS = Path(email.__file__).parent.parent / "test" / "test_email" / "data"
@@ -109,7 +109,7 @@ def _policy_reading(data: bytes) -> tuple[object, ...]:
 
 
 def _fast_reading(data: bytes) -> tuple[object, ...]:
-    raws = mail._first_raws(BytesParser(policy=policy.default).parsebytes(data))
+    raws = message_fields(BytesParser(policy=policy.default).parsebytes(data))
     return tuple((mail._head_addresses(raws, name) if name in _ADDRESS_NAMES else
                   _used(name, mail._head_text(raws, name))) for name in _NAMES)
 

@@ -25,7 +25,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from radiosilence.connectors.base import RawItem, account_folder, same_folder
-from radiosilence.mailformat import unfold_header
+from radiosilence.mailformat import message_fields, unfold_header
 from radiosilence.model import Address, CalEvent, Mail
 from radiosilence.parse.calendar import ParseError, parse_calendar
 from radiosilence.parse.limits import DEFAULT_LIMITS, Deadline, Limits
@@ -90,7 +90,7 @@ def parse_mail(
                     limits.message_read_bytes // _MB)
         data = data[:limits.message_read_bytes]
     msg = _message(data)
-    raws = _first_raws(msg)
+    raws = message_fields(msg)
     message_id = _first_id(_head_text(raws, "message-id")) or _content_id(item.data)
     sender = (_head_addresses(raws, "from") or _head_addresses(raws, "sender")
               or (Address(""),))[0]
@@ -115,14 +115,6 @@ def parse_mail(
         thread_hint=item.thread,  # the provider's thread id (Gmail); "" for Maildir
         reply_to=_head_addresses(raws, "reply-to"),
     )
-
-
-def _first_raws(msg: Message) -> dict[str, str]:
-    """{lower-case name: raw value} of the first header of each name, as header_fields."""
-    raws: dict[str, str] = {}
-    for key, value in msg.raw_items():
-        raws.setdefault(key.lower(), str(value))
-    return raws
 
 
 def parse_head(
@@ -352,11 +344,12 @@ def _date_of(raw: str | None, received: datetime | None, default_tz: tzinfo) -> 
 def _parse_date(raw: str) -> datetime | None:
     """RFC 5322 3.3 date-time. "-0000" means UTC with no local zone known, so it is UTC;
     a date with no zone at all (obsolete syntax) stays naive for `default_tz`."""
-    usual = _USUAL_DATE.fullmatch(raw.strip())
+    text = raw.strip()
+    usual = _USUAL_DATE.fullmatch(text)
     if usual is not None:
         return _usual_date(usual)
     try:
-        moment = parsedate_to_datetime(raw.strip())
+        moment = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if moment.tzinfo is None and re.search(r"-0000\b", raw):
