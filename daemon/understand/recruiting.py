@@ -44,7 +44,7 @@ def looks_recruiting(mail: Mail, known: set[str]) -> bool:
 # A Date read from headers alone may be off by a zone (no offset given): mail is dropped as
 # old only when it is older than the window by more than that.
 _DATE_SLACK = timedelta(days=2)
-LOOK_FOR = Verdict(False, RECRUITING_WORDS)  # keep it if its text has one of the words
+LOOK_FOR = Verdict(False, _STEMS)  # keep it if its text holds one of the words
 
 
 @dataclass(frozen=True, slots=True)
