@@ -32,7 +32,7 @@ from bench_cycle import NOW, build
 
 from radiosilence.config.settings import load_settings
 from radiosilence.connectors.base import Changes, MailSource
-from radiosilence.sync import SyncReport
+from radiosilence.sync import ItemGuard, SyncReport
 from radiosilence.wiring import open_engine
 
 
@@ -46,9 +46,9 @@ def first_scan(config: Path, headers_first: bool) -> tuple[float, float, int]:
         engine.syncer.mail.triage = None  # type: ignore[attr-defined]
     report = SyncReport()
     started = time.perf_counter()
-    engine.syncer._sync_calendar(NOW, report)
+    engine.syncer._sync_calendar(NOW, report, ItemGuard(set()))
     calendar_done = time.perf_counter()
-    engine.syncer._sync_mail(NOW, report)
+    engine.syncer._sync_mail(NOW, report, ItemGuard(set()))
     finished = time.perf_counter()
     engine.store.close()
     return finished - started, finished - calendar_done, report.mail_kept

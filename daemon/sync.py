@@ -61,6 +61,33 @@ class SyncReport:
     skipped: int = 0
 
 
+class ItemGuard:
+    """Parses one item at a time: a failure is one logged line (never the content) and a
+    skip; an item that failed before, byte for byte the same, is not parsed again."""
+
+    def __init__(self, unreadable: set[str]) -> None:
+        self.unreadable = unreadable  # digests remembered as unreadable (store.unreadable)
+        self.failed: dict[str, str] = {}  # digest -> reason, of the items failing now
+
+    def __call__(self, item: RawItem, kind: str, parse: Callable[[RawItem], T]) -> T | None:
+        digest = hashlib.sha256(item.data).hexdigest()[:32]
+        if digest in self.unreadable:
+            log.debug("skipped %s %s: unreadable, unchanged since", kind, item.ref)
+            return None
+        try:
+            return parse(item)
+        except TooSlow as error:  # not remembered: a busy machine may be what was slow
+            log.warning("skipped %s %s: %s", kind, item.ref, error)
+            return None
+        except (MimeError, IcsError) as error:
+            reason = str(error)
+        except Exception as error:  # any content may be hostile: skip it, go on
+            reason = type(error).__name__
+        log.warning("skipped %s %s: %s", kind, item.ref, reason)
+        self.failed[digest] = reason
+        return None
+
+
 class Sync:
     def __init__(self, store: Store, mail: MailSource, calendar: CalendarSource,
                  options: SyncOptions, heartbeat: Callable[[], None]) -> None:
@@ -69,14 +96,13 @@ class Sync:
         self.calendar = calendar
         self.options = options
         self.heartbeat = heartbeat  # called during long work: a watchdog tells slow from stuck
-        self._unreadable: set[str] = set()  # digests of items remembered as unreadable
-        self._failed: dict[str, str] = {}  # digest -> reason, of the items failing this run
 
     def run(self, now: datetime) -> SyncReport:
         """Read what changed since the cursors; keep what is about recruiting."""
         report = SyncReport()
-        self._sync_calendar(now, report)
-        self._sync_mail(now, report)
+        unreadable = self.store.unreadable()
+        self._sync_calendar(now, report, ItemGuard(unreadable))
+        self._sync_mail(now, report, ItemGuard(unreadable))
         return report
 
     def _changes(self, name: str, source: MailSource | CalendarSource) -> tuple[str | None,
@@ -93,9 +119,8 @@ class Sync:
             changes, items=[replace(i, ref=storable(i.ref)) for i in changes.items],
             removed=[storable(ref) for ref in changes.removed])
 
-    def _sync_calendar(self, now: datetime, report: SyncReport) -> None:
+    def _sync_calendar(self, now: datetime, report: SyncReport, guard: ItemGuard) -> None:
         cursor, changes = self._changes("calendar", self.calendar)
-        self._unreadable, self._failed = self.store.unreadable(), {}
         with self.store.transaction():
             if cursor is None:
                 self.store.clear_events("calendar")
@@ -104,10 +129,10 @@ class Sync:
             for item in changes.items:
                 self.heartbeat()
                 self.store.remove_events("calendar", item.ref)
-                for event in self._guarded(item, "calendar file", self._parse_events) or ():
+                for event in guard(item, "calendar file", self._parse_events) or ():
                     self.store.put_event(event)
                     report.events_seen += 1
-            self.store.remember_unreadable(self._failed, now)
+            self.store.remember_unreadable(guard.failed, now)
             self.store.set_cursor("calendar", changes.cursor, now)
         report.skipped += changes.skipped
 
@@ -115,30 +140,9 @@ class Sync:
         return parse_calendar(item.data, source="calendar", source_ref=item.ref,
                               default_tz=self.options.timezone, limits=self.options.limits)
 
-    def _guarded(self, item: RawItem, kind: str, parse: Callable[[RawItem], T]) -> T | None:
-        """`parse(item)`, or None (one logged line, never the content) when it fails; an
-        item that failed before, byte for byte the same, is not parsed again."""
-        digest = hashlib.sha256(item.data).hexdigest()[:32]
-        if digest in self._unreadable:
-            log.debug("skipped %s %s: unreadable, unchanged since", kind, item.ref)
-            return None
-        try:
-            return parse(item)
-        except TooSlow as error:  # not remembered: a busy machine may be what was slow
-            log.warning("skipped %s %s: %s", kind, item.ref, error)
-            return None
-        except (MimeError, IcsError) as error:
-            reason = str(error)
-        except Exception as error:  # any content may be hostile: skip it, go on
-            reason = type(error).__name__
-        log.warning("skipped %s %s: %s", kind, item.ref, reason)
-        self._failed[digest] = reason
-        return None
-
-    def _sync_mail(self, now: datetime, report: SyncReport) -> None:
+    def _sync_mail(self, now: datetime, report: SyncReport, guard: ItemGuard) -> None:
         _, changes = self._changes("mail", self.mail)
-        self._unreadable, self._failed = self.store.unreadable(), {}
-        mails = [m for m in (self._guarded(item, "message", self._parse_mail)
+        mails = [m for m in (guard(item, "message", self._parse_mail)
                              for item in changes.items) if m]
         report.mail_seen += len(changes.items)
         report.skipped += changes.skipped + len(changes.items) - len(mails)
@@ -147,7 +151,7 @@ class Sync:
         with self.store.transaction():
             for mail in kept:
                 self.store.put_message(mail)
-            self.store.remember_unreadable(self._failed, now)
+            self.store.remember_unreadable(guard.failed, now)
             self.store.set_cursor("mail", changes.cursor, now)
         report.mail_kept += len(kept)
 
