@@ -92,8 +92,6 @@ _VEVENT_START = re.compile(rb"^BEGIN:VEVENT\r?$", re.M | re.I)
 def _first_events(data: bytes, limits: Limits, source_ref: str) -> bytes:
     """`data` cut before its VEVENT past limits.events_per_item, the calendar closed again:
     icalendar would build every event of the file before any could be dropped."""
-    if data.upper().count(b"BEGIN:VEVENT") <= limits.events_per_item:
-        return data
     starts = _VEVENT_START.finditer(data)
     cut = next(itertools.islice(starts, limits.events_per_item, None), None)
     if cut is None:
