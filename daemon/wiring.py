@@ -209,14 +209,14 @@ def _mail_source(settings: Settings, store: Store, google: _Google | None,
                               folders=settings.imap.folders,
                               triage=mail_triage(settings, store, clock),
                               since=lambda: (clock() - reach).date(),
-                              read_bytes=settings.limits.message_read_mb * 1024 * 1024)
+                              read_bytes=limits(settings).message_read_bytes)
     from radiosilence.connectors.local.maildir import MaildirSource
 
     maildir = settings.maildir
     return MaildirSource(maildir.path, maildir.skip_folders, maildir.drafts_folder,
                          settings.sources.max_message_mb * 1024 * 1024,
                          triage=mail_triage(settings, store, clock),
-                         read_bytes=settings.limits.message_read_mb * 1024 * 1024)
+                         read_bytes=limits(settings).message_read_bytes)
 
 
 def _calendar_source(settings: Settings, google: _Google | None,
@@ -235,7 +235,7 @@ def _calendar_source(settings: Settings, google: _Google | None,
     from radiosilence.connectors.local.vdir import VdirCalendarSource
 
     return VdirCalendarSource(settings.vdir.path,
-                              max_bytes=settings.limits.calendar_item_kb * 1024)
+                              max_bytes=limits(settings).calendar_item_bytes)
 
 
 def _caldav_source(settings: Settings) -> CalendarSource:
