@@ -29,7 +29,8 @@ class Proxy:
         self._cut = False
         self._open: list[socket.socket] = []
         self._lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._acceptor = threading.Thread(target=self._accept, daemon=True)
+        self._acceptor.start()
 
     def _accept(self) -> None:
         while True:
@@ -97,6 +98,17 @@ class Proxy:
             self._cut = False
 
     def close(self) -> None:
+        """Stop listening, and end the accepting thread before the descriptor is freed.
+
+        Closing alone is not enough: a thread blocked in accept() holds the old socket, and
+        when a signal (a child process ending) restarts that call, it runs on whatever the
+        descriptor's number names by then: often a later proxy's listener, whose next
+        connection it would steal and forward here. shutdown() wakes the call first."""
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # not connected in every kernel's sense; the accept still wakes
+        self._acceptor.join(timeout=10)
         self.listener.close()
 
 
