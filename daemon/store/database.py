@@ -1,4 +1,4 @@
-"""The state: one SQLite file with a schema version and forward migrations.
+"""The state database: one SQLite file with a schema version and forward migrations.
 
 It keeps only recruiting-related messages and events, the sync cursors, the actions we took
 (which drafts we made: this cannot be rebuilt from the mailbox) and the user's overrides.
@@ -12,115 +12,29 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from radiosilence.fsutil import ensure_private_dir
-from radiosilence.model import Address, Attendee, CalEvent, Mail
+from radiosilence.model import CalEvent, Mail
 from radiosilence.statefile import (
     BACKUPS_KEPT,
-    StateLost,
     check_present,
     damaged,
     lost,
     write_backup,
     write_marker,
 )
-
-__all__ = ["Action", "ActionStatus", "SchemaError", "StateLost", "Store"]
-
-
-class SchemaError(Exception):
-    """The database was written by a newer radiosilence, or is not ours."""
-
-
-# Each entry moves the schema one version forward. Never edit a released entry: add one.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE messages (
-        id TEXT PRIMARY KEY, ref TEXT NOT NULL, folder TEXT NOT NULL,
-        date TEXT NOT NULL, data TEXT NOT NULL
-    );
-    CREATE TABLE events (
-        source TEXT NOT NULL, ref TEXT NOT NULL, uid TEXT NOT NULL,
-        recurrence_id TEXT NOT NULL, data TEXT NOT NULL,
-        PRIMARY KEY (source, ref, uid, recurrence_id)
-    );
-    CREATE TABLE cursors (source TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
-    CREATE TABLE actions (
-        key TEXT PRIMARY KEY, kind TEXT NOT NULL, interview_id TEXT NOT NULL,
-        recipient TEXT NOT NULL, draft_ref TEXT NOT NULL, content_hash TEXT NOT NULL,
-        status TEXT NOT NULL, due TEXT NOT NULL, created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    CREATE TABLE feed (
-        key TEXT PRIMARY KEY, uid TEXT NOT NULL, content_hash TEXT NOT NULL,
-        sequence INTEGER NOT NULL, changed_at TEXT NOT NULL
-    );
-    CREATE TABLE overrides (
-        interview_id TEXT PRIMARY KEY, mode TEXT NOT NULL, updated_at TEXT NOT NULL
-    );
-    CREATE TABLE notes (
-        interview_id TEXT NOT NULL, person TEXT NOT NULL, text TEXT NOT NULL,
-        updated_at TEXT NOT NULL, PRIMARY KEY (interview_id, person)
-    );
-    """,
-    # 2: the person's own labels of messages (`radiosilence label`): they win over the model,
-    # and survive rescans and cursor resets because nothing but the person writes them.
-    """
-    CREATE TABLE labels (
-        message_id TEXT PRIMARY KEY, category TEXT NOT NULL, updated_at TEXT NOT NULL
-    );
-    """,
-    # 3: facts about the database itself (its id is repeated in the marker file beside
-    # it); where each reminder was placed, so one moved past its planned time (which had
-    # passed) stays put until it rings instead of moving every cycle; which reminders a
-    # desktop notification announced on which day, so none is announced twice; and the
-    # follow-ups the person says they did themselves (the status page's "done").
-    """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE placements (key TEXT PRIMARY KEY, start TEXT NOT NULL);
-    CREATE TABLE notified (key TEXT NOT NULL, day TEXT NOT NULL, PRIMARY KEY (key, day));
-    CREATE TABLE done (key TEXT PRIMARY KEY, at TEXT NOT NULL);
-    """,
-    # 4: the digests of items no parser could read, so that an unchanged one a source hands
-    # over again (a cursor reset, a calendar link that changed elsewhere) is not read again.
-    """
-    CREATE TABLE unreadable (digest TEXT PRIMARY KEY, reason TEXT NOT NULL, seen TEXT NOT NULL);
-    """,
+from radiosilence.store.records import (
+    Action,
+    ActionStatus,
+    event_from_dict,
+    event_to_dict,
+    mail_from_dict,
+    mail_to_dict,
 )
-
-
-class ActionStatus(StrEnum):
-    """Where a follow-up we acted on stands; stored as its text."""
-
-    DRAFTED = "drafted"  # our draft is in the mailbox as we wrote it
-    EDITED = "edited"  # the user changed it: hands off from now on
-    GONE = "gone"  # the user sent or deleted it
-    REMOVED = "removed"  # we removed it because nobody needed it any more
-    # Intent, recorded before the sink call: after a crash the next cycle knows that a
-    # draft it cannot find (or finds) was our own doing, not the person's.
-    WRITING = "writing"  # about to write it; the sink may or may not hold it
-    REMOVING = "removing"  # about to delete it; the sink may still hold it
-
-
-@dataclass(frozen=True)
-class Action:
-    """A follow-up we acted on, with the draft we wrote for it."""
-
-    key: str
-    kind: str
-    interview_id: str
-    recipient: str
-    draft_ref: str
-    content_hash: str
-    status: ActionStatus
-    due: str
-    created_at: str
-    updated_at: str
+from radiosilence.store.schema import MIGRATIONS, SchemaError, split_sql
 
 
 class Store:
@@ -168,7 +82,7 @@ class Store:
         for number in range(version, len(MIGRATIONS)):
             # executescript() would COMMIT on its own; run statement by statement instead.
             with self.transaction():
-                for statement in _split_sql(MIGRATIONS[number]):
+                for statement in split_sql(MIGRATIONS[number]):
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version={number + 1}")
 
@@ -244,21 +158,21 @@ class Store:
         self.db.execute(
             "INSERT OR REPLACE INTO messages VALUES (?,?,?,?,?)",
             (mail.id, mail.ref, mail.folder, mail.date.isoformat(),
-             json.dumps(_mail_to_dict(mail))),
+             json.dumps(mail_to_dict(mail))),
         )
         for event in mail.invites:
             self.put_event(event)
 
     def messages(self) -> list[Mail]:
         rows = self.db.execute("SELECT data FROM messages ORDER BY date, id")
-        return [_mail_from_dict(json.loads(row[0])) for row in rows]
+        return [mail_from_dict(json.loads(row[0])) for row in rows]
 
     def put_event(self, event: CalEvent) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO events VALUES (?,?,?,?,?)",
             (
                 event.source, event.source_ref, event.uid, event.recurrence_id,
-                json.dumps(_event_to_dict(event)),
+                json.dumps(event_to_dict(event)),
             ),
         )
 
@@ -271,7 +185,7 @@ class Store:
 
     def events(self) -> list[CalEvent]:
         rows = self.db.execute("SELECT data FROM events ORDER BY uid, recurrence_id, source, ref")
-        return [_event_from_dict(json.loads(row[0])) for row in rows]
+        return [event_from_dict(json.loads(row[0])) for row in rows]
 
     def contact_addresses(self) -> set[str]:
         """Addresses of everyone in stored events and messages: mail from them is kept."""
@@ -374,7 +288,7 @@ class Store:
 
     def message(self, message_id: str) -> Mail | None:
         row = self.db.execute("SELECT data FROM messages WHERE id=?", (message_id,)).fetchone()
-        return _mail_from_dict(json.loads(row[0])) if row else None
+        return mail_from_dict(json.loads(row[0])) if row else None
 
 
     def unreadable(self) -> set[str]:
@@ -420,49 +334,3 @@ class Store:
         statistics (SQLite: PRAGMA wal_checkpoint, PRAGMA optimize)."""
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.db.execute("PRAGMA optimize")
-
-
-def _split_sql(script: str) -> list[str]:
-    return [part.strip() for part in script.split(";") if part.strip()]
-
-
-# --- JSON codecs for the model dataclasses ----------------------------------------------
-
-
-def _mail_to_dict(mail: Mail) -> dict[str, Any]:
-    data = asdict(mail)
-    data["date"] = mail.date.isoformat()
-    data["invites"] = [_event_to_dict(event) for event in mail.invites]
-    return data
-
-
-def _mail_from_dict(data: dict[str, Any]) -> Mail:
-    return Mail(
-        id=data["id"], ref=data["ref"], folder=data["folder"],
-        date=datetime.fromisoformat(data["date"]),
-        sender=Address(**data["sender"]),
-        to=tuple(Address(**a) for a in data["to"]),
-        cc=tuple(Address(**a) for a in data["cc"]),
-        subject=data["subject"], in_reply_to=data["in_reply_to"],
-        references=tuple(data["references"]), headers=dict(data["headers"]),
-        body=data["body"], own=data["own"], draft=data["draft"],
-        invites=tuple(_event_from_dict(e) for e in data["invites"]),
-        thread_hint=data["thread_hint"],
-        reply_to=tuple(Address(**a) for a in data.get("reply_to", ())),
-    )
-
-
-def _event_to_dict(event: CalEvent) -> dict[str, Any]:
-    data = asdict(event)
-    data["start"] = event.start.isoformat()
-    data["end"] = event.end.isoformat()
-    return data
-
-
-def _event_from_dict(data: dict[str, Any]) -> CalEvent:
-    values = dict(data)
-    values["start"] = datetime.fromisoformat(data["start"])
-    values["end"] = datetime.fromisoformat(data["end"])
-    values["organizer"] = Attendee(**data["organizer"]) if data["organizer"] else None
-    values["attendees"] = tuple(Attendee(**a) for a in data["attendees"])
-    return CalEvent(**values)
