@@ -131,6 +131,18 @@ def test_folding_replaces_what_the_table_translates() -> None:
         assert fold_accents(text) == text.translate(dates._FOLD).lower()
 
 
+def test_flattening_is_the_plain_whitespace_substitution() -> None:
+    every = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    space = re.compile(r"\s+")
+    assert [c for c in every if c.isspace()] == [c for c in every if space.fullmatch(c)]
+    pick = random.Random(3)
+    pool = [c for c in every if c.isspace()] + list("ab.\u200b\u00ad")
+    samples = ["".join(pick.choice(pool) for _ in range(pick.randint(0, 12)))
+               for _ in range(3000)]
+    for text in TEXTS[::4] + samples:
+        assert flatten(text) == space.sub(" ", text).strip(), repr(text)
+
+
 def test_a_piece_folds_as_that_piece_of_the_fold() -> None:
     # One character for one (what fold_piece needs), a capital sigma the only exception.
     assert all(len(fold_accents(chr(c))) == 1 for c in range(0x10000)

