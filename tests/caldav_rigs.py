@@ -110,7 +110,6 @@ class Radicale(_Served):
             yield
         finally:
             self.down = False
-        self.refused: set[str] = set()  # methods answered 403, as a server with fixed calendars
 
     def calendar_url(self, name: str) -> str:
         return f"{self.url}{USER}/{name}/"
