@@ -3,7 +3,7 @@
 `Dovecot` runs `dovecot -F -c CONF` as our child on a free loopback port, with a throwaway
 config and Maildir under a temp folder (../shared/PROVIDERS.md); it is ready when the port
 greets "* OK", and SIGTERM stops it. Every username gets its own empty mailbox, so one server
-serves a whole test session: a test takes a fresh user.
+serves a whole test module: a test takes a fresh user.
 
 `Proxy` (tests/imap_proxy.py) stands between our code and Dovecot: it counts commands and
 bytes, and can be cut.
@@ -284,9 +284,11 @@ def running_dovecot() -> Iterator[Dovecot]:
 
 
 # Named fixtures: a test module imports `dovecot_fixture` and asks for `dovecot`.
-@pytest.fixture(scope="session", name="dovecot")
+@pytest.fixture(scope="module", name="dovecot")
 def dovecot_fixture() -> Iterator[Dovecot]:
-    """One Dovecot for the session; tests use a fresh user each (an empty mailbox)."""
+    """One Dovecot for the module's tests, which use a fresh user each (an empty mailbox).
+    Imported into each module, a fixture is that module's own whatever its scope: as a
+    session fixture, every module's server ran on until the session ended."""
     with running_dovecot() as server:
         yield server
 
