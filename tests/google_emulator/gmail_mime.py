@@ -53,7 +53,7 @@ def decode_header_value(value: object) -> str:
         text = str(email.header.make_header(email.header.decode_header(str(value))))
     except (ValueError, LookupError, UnicodeError):
         text = str(value)
-    return re.sub(r"\r?\n[ \t]+", " ", text).strip()
+    return re.sub(r"\r?\n(?=[ \t])", "", text).strip()  # unfolded (RFC 5322 2.2.3)
 
 
 def normalize_subject(subject: str) -> str:
@@ -85,8 +85,10 @@ def _is_attachment(part: Message) -> bool:
 
 def _leaf_bytes(part: Message) -> bytes:
     if part.get_content_maintype() == "message":
-        inner = part.get_payload(0) if part.is_multipart() else part
-        return inner.as_bytes() if isinstance(inner, Message) else b""
+        # message/rfc822 holds one message; message/delivery-status a list of header blocks
+        inner = part.get_payload()
+        blocks = inner if isinstance(inner, list) else [inner]
+        return b"".join(block.as_bytes() for block in blocks if isinstance(block, Message))
     data = part.get_payload(decode=True)
     return data if isinstance(data, bytes) else b""
 
