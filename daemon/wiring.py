@@ -198,7 +198,8 @@ def _mail_source(settings: Settings, store: Store, google: _Google | None,
             settings.policy.recruiting_window_days, known_domains(store, settings),
             search_words=RECRUITING_WORDS,
             relay_domains=senders.RELAY_DOMAINS,
-            max_bytes=settings.sources.max_message_mb * 1024 * 1024, clock=clock,
+            max_bytes=settings.sources.max_message_mb * 1024 * 1024,
+            read_bytes=limits(settings).message_read_bytes, clock=clock,
         )
     if imap is not None:
         from radiosilence.connectors.imap.source import ImapMailSource

@@ -105,10 +105,12 @@ def test_first_scan_reads_the_profile_first_then_only_recruiting_mail(
     assert {i.ref for i in changes.items} == set(mailbox.values())
     order = [mid for mid, _, _ in rig.emu.transcript]
     assert order[0] == "gmail.users.getProfile"
-    assert order[1:1 + lists] == ["gmail.users.messages.list"] * lists
-    assert rig.emu.counts == {"gmail.users.getProfile": 1, "gmail.users.messages.list": lists,
+    # The search in parts, then one for the large messages (none here: all read raw).
+    assert order[1:2 + lists] == ["gmail.users.messages.list"] * (lists + 1)
+    assert rig.emu.counts == {"gmail.users.getProfile": 1,
+                              "gmail.users.messages.list": lists + 1,
                               "batch": 1, "gmail.users.messages.get": len(mailbox)}
-    assert rig.emu.total_quota() == 1 + 5 * lists + 20 * len(mailbox)
+    assert rig.emu.total_quota() == 1 + 5 * (lists + 1) + 20 * len(mailbox)
     profile_history = rig.emu.transcript[0][2]
     assert isinstance(profile_history, dict)
     assert changes.cursor == f'{{"historyId": "{profile_history["historyId"]}"}}'
@@ -169,7 +171,8 @@ def test_an_idle_cycle_costs_one_history_call(rig: Rig, mailbox: dict[str, str])
     assert source.changes(changes.cursor).items == []
 
 
-def test_ten_new_messages_cost_one_history_call_and_one_batch(rig: Rig) -> None:
+def test_ten_new_messages_cost_one_history_call_one_size_search_and_one_batch(
+        rig: Rig) -> None:
     source = rig.source()
     cursor = source.changes(None).cursor
     added = [rig.emu.gmail.add_message(mail(f"Note {n}", sender="someone@example.net"))
@@ -177,10 +180,12 @@ def test_ten_new_messages_cost_one_history_call_and_one_batch(rig: Rig) -> None:
     rig.emu.reset_counters()
     changes = source.changes(cursor)
     assert [i.ref for i in changes.items] == added  # all new mail, not only recruiting
-    assert rig.emu.counts == {"gmail.users.history.list": 1, "batch": 1,
-                              "gmail.users.messages.get": 10}
-    assert rig.emu.total_quota() == 2 + 10 * 20
+    assert rig.emu.counts == {"gmail.users.history.list": 1, "gmail.users.messages.list": 1,
+                              "batch": 1, "gmail.users.messages.get": 10}
+    assert rig.emu.total_quota() == 2 + 5 + 10 * 20
+    rig.emu.reset_counters()
     assert source.changes(changes.cursor).items == []
+    assert rig.emu.counts == {"gmail.users.history.list": 1}  # an idle cycle: no search
 
 
 def test_history_leaves_out_drafts_spam_trash_and_deleted_mail(rig: Rig) -> None:

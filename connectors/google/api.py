@@ -42,6 +42,7 @@ SCOPES = (
 # Quota units per method (Gmail API usage limits table; Calendar counts one per call).
 QUOTA_UNITS = {
     "gmail.users.getProfile": 1, "gmail.users.messages.list": 5, "gmail.users.messages.get": 20,
+    "gmail.users.messages.attachments.get": 5,
     "gmail.users.threads.get": 10, "gmail.users.history.list": 2, "gmail.users.labels.list": 1,
     "gmail.users.drafts.create": 10, "gmail.users.drafts.update": 15,
     "gmail.users.drafts.get": 5, "gmail.users.drafts.list": 5, "gmail.users.drafts.delete": 10,
@@ -186,8 +187,9 @@ class Caller:
         return min(delay, 120.0)
 
     def batch(self, service: Any, batch_uri: str, method: str,
-              requests: Iterable[tuple[str, Any]]) -> tuple[dict[str, Any], dict[str, Exception]]:
-        """Run many requests in batches of BATCH_SIZE; failed transient parts are retried
+              requests: Iterable[tuple[str, Any]], size: int = BATCH_SIZE,
+              ) -> tuple[dict[str, Any], dict[str, Exception]]:
+        """Run many requests in batches of `size`; failed transient parts are retried
         in the next round (a batch as a whole is never retried). Returns (answers by id,
         errors by id) for the ids given."""
         from googleapiclient.http import BatchHttpRequest
@@ -198,8 +200,8 @@ class Caller:
         for round_ in range(1, self.config.attempts + 1):
             retry_later: list[tuple[str, Any]] = []
             wait_at_least = 0.0  # the longest Retry-After among the parts to retry
-            for start in range(0, len(pending), BATCH_SIZE):
-                chunk = pending[start:start + BATCH_SIZE]
+            for start in range(0, len(pending), size):
+                chunk = pending[start:start + size]
                 batch = BatchHttpRequest(batch_uri=batch_uri)
                 failed: dict[str, ConnectorError] = {}
 

@@ -8,8 +8,13 @@ never not at all (DESIGN.md section 4; developers.google.com/gmail/api/guides/sy
 Quota (developers.google.com/gmail/api/reference/quota): messages.get costs 20 units,
 history.list 2, messages.list 5. So the first scan asks the server for recruiting mail
 inside the window only, an idle cycle is one history.list, and message bodies are fetched
-with format=raw in batches (each call in a batch still costs its units). Attachments are
-never fetched separately: the raw message holds them.
+with format=raw in batches (each call in a batch still costs its units).
+
+Memory: reading a raw answer takes about nine times the message's size (base64 in JSON, a
+batch's multipart body, the decoded bytes), so only messages below RAW_BELOW are read raw.
+One search (`larger:`) names the larger ones of the cycle's span; they are read as their
+parts (format=full, a few to a batch), which carry no attachment data, and rebuilt without
+their attachments (gmail_parts.py) except invitations.
 """
 
 from __future__ import annotations
@@ -31,11 +36,16 @@ from radiosilence.connectors.base import (
     Unavailable,
 )
 from radiosilence.connectors.google.api import Caller
+from radiosilence.connectors.google.gmail_parts import rebuild
 from radiosilence.mailformat import b64url_decode
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 500  # the largest maxResults messages.list and history.list accept
+RAW_BELOW = 128 * 1024  # bytes: a message this large or more is read without attachments
+FULL_BATCH = 10  # messages read as parts per batch: their text alone may still be large
+PART_BYTES = 2 * 1024 * 1024  # an attached part the parser reads is fetched up to this size
+RECENT_DAYS = 3  # new mail of an increment arrived since about then
 MAX_QUERY_CHARS = 1200  # Gmail documents no limit for `q`; long ones are split to be safe
 _MB = 1024 * 1024
 # System labels (developers.google.com/gmail/api/guides/labels). Spam and trash are never
@@ -49,7 +59,7 @@ class GmailMailSource(MailSource):
     def __init__(self, service: Any, caller: Caller, batch_uri: str, window_days: int,
                  known_domains: Callable[[], Iterable[str]], user_id: str = "me", *,
                  search_words: Iterable[str] = (), relay_domains: Iterable[str] = (),
-                 max_bytes: int = 25 * _MB,
+                 max_bytes: int = 25 * _MB, read_bytes: int = 4 * _MB,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.service = service
         self.caller = caller
@@ -62,6 +72,7 @@ class GmailMailSource(MailSource):
         self.relay_domains = sorted(relay_domains)
         self.user_id = user_id
         self.max_bytes = max_bytes
+        self.read_bytes = read_bytes  # of a part read without attachments: what parse reads
         self.clock = clock
 
     def changes(self, cursor: str | None) -> Changes:
@@ -88,7 +99,7 @@ class GmailMailSource(MailSource):
         ids: dict[str, None] = {}  # ordered set: queries may overlap
         for query in self.queries():
             ids.update(dict.fromkeys(self._list(query)))
-        items, skipped = self._fetch(list(ids))
+        items, skipped = self._fetch(list(ids), self.window_days)
         log.info("Gmail first scan: %d messages matched, %d read", len(ids), len(items))
         return Changes(items=items, removed=[], cursor=_dump(history_id), skipped=skipped)
 
@@ -96,8 +107,7 @@ class GmailMailSource(MailSource):
         """The search for recruiting mail in the window, split when long. messages.list
         leaves out spam and trash (includeSpamTrash defaults to false) and has no label
         restriction here, so sent mail and archived mail are found too."""
-        # after: takes a date read in Pacific time; a day's margin covers any zone.
-        since = (self.clock() - timedelta(days=self.window_days + 1)).strftime("%Y/%m/%d")
+        since = self._after(self.window_days)
         relays = self.relay_domains
         known = sorted({d.strip().lower() for d in self.known_domains() if d.strip()})
         terms = [*self.search_words,
@@ -106,8 +116,13 @@ class GmailMailSource(MailSource):
                  # whether the employer owes the next word.
                  *(f"to:{d}" for d in relays),
                  *(f"{side}:{d}" for d in known for side in ("from", "to"))]
-        head = f"after:{since} -in:drafts"
+        head = f"{since} -in:drafts"
         return [f"{head} {{{' '.join(chunk)}}}" for chunk in _chunks(terms, MAX_QUERY_CHARS)]
+
+    def _after(self, days: int) -> str:
+        """The search term for mail of the last `days` days. after: takes a date read in
+        Pacific time; a day's margin covers any zone."""
+        return f"after:{(self.clock() - timedelta(days=days + 1)).strftime('%Y/%m/%d')}"
 
     def _list(self, query: str) -> Iterator[str]:
         messages = self.service.users().messages()
@@ -141,20 +156,29 @@ class GmailMailSource(MailSource):
             token = page.get("nextPageToken")
             if not token:
                 break
-        items, skipped = self._fetch(list(ids)) if ids else ([], 0)
+        items, skipped = self._fetch(list(ids), RECENT_DAYS) if ids else ([], 0)
         return Changes(items=items, removed=[], cursor=_dump(latest), skipped=skipped)
 
     # --- reading messages ----------------------------------------------------------------
 
-    def _fetch(self, ids: list[str]) -> tuple[list[RawItem], int]:
-        """Read `ids` with format=raw in batches; return (items in the order of `ids`,
-        how many were skipped). Messages deleted meanwhile are left out without counting.
-        Raises AuthNeeded, and RateLimited or Unavailable when a message stayed unreadable
-        for a passing reason: skipping it would lose it, the cursor moving past it."""
+    def _fetch(self, ids: list[str], days: int) -> tuple[list[RawItem], int]:
+        """Read `ids` (mail of about the last `days` days); return (items in the order of
+        `ids`, how many were skipped). Messages of RAW_BELOW or more, as a search of those
+        days names them, are read as parts without attachments; the rest raw. Messages
+        deleted meanwhile are left out without counting. Raises AuthNeeded, and RateLimited
+        or Unavailable when a message stayed unreadable for a passing reason: skipping it
+        would lose it, the cursor moving past it."""
+        large = self._large(days) & set(ids)
         messages = self.service.users().messages()
-        requests = [(i, messages.get(userId=self.user_id, id=i, format="raw")) for i in ids]
-        answers, errors = self.caller.batch(self.service, self.batch_uri,
-                                            "gmail.users.messages.get", requests)
+        get = "gmail.users.messages.get"
+        answers, errors = self.caller.batch(self.service, self.batch_uri, get, [
+            (i, messages.get(userId=self.user_id, id=i, format="raw"))
+            for i in ids if i not in large])
+        parted, parted_errors = self.caller.batch(self.service, self.batch_uri, get, [
+            (i, messages.get(userId=self.user_id, id=i, format="full"))
+            for i in ids if i in large], size=FULL_BATCH)
+        answers.update(parted)
+        errors.update(parted_errors)
         items: list[RawItem] = []
         skipped = 0
         for message_id in ids:
@@ -174,8 +198,13 @@ class GmailMailSource(MailSource):
                 skipped += 1
         return items, skipped
 
+    def _large(self, days: int) -> set[str]:
+        """The ids of the messages of the last `days` days of RAW_BELOW bytes or more."""
+        return set(self._list(f"{self._after(days)} larger:{RAW_BELOW - 1}"))
+
     def _item(self, message: dict[str, Any]) -> RawItem | None:
-        """The RawItem of one messages.get(format=raw) answer; None (logged) when skipped."""
+        """The RawItem of one messages.get answer, format raw or full; None (logged) when
+        skipped."""
         labels = list(message.get("labelIds", []))
         size = int(message.get("sizeEstimate") or 0)
         if size > self.max_bytes:
@@ -183,9 +212,14 @@ class GmailMailSource(MailSource):
                         message["id"], size / _MB, self.max_bytes / _MB)
             return None
         try:
-            data = b64url_decode(message.get("raw", ""))
-        except ValueError:  # binascii.Error: not base64 at all
-            log.warning("Gmail message %s skipped: its raw form is not base64", message["id"])
+            if "payload" in message:
+                data = rebuild(message["payload"], lambda part: self._attached(message, part),
+                               self.read_bytes)
+            else:
+                data = b64url_decode(message.get("raw", ""))
+        except ValueError as error:  # binascii.Error: not base64; or no part tree
+            log.warning("Gmail message %s skipped: unreadable answer (%s)", message["id"],
+                        type(error).__name__)
             return None
         millis = message.get("internalDate")
         return RawItem(
@@ -193,6 +227,24 @@ class GmailMailSource(MailSource):
             received=datetime.fromtimestamp(int(millis) / 1000, UTC) if millis else None,
             thread=message.get("threadId", ""),
         )
+
+    def _attached(self, message: dict[str, Any], part: dict[str, Any]) -> bytes | None:
+        """The data of a part of `message` the parser reads (an invitation, text, a message)
+        that came as an attachment, up to PART_BYTES."""
+        body = part.get("body") or {}
+        if int(body.get("size") or 0) > PART_BYTES:
+            log.info("Gmail message %s: an attached %s of %d bytes left unread",
+                     message["id"], part.get("mimeType"), int(body.get("size") or 0))
+            return None
+        attachments = self.service.users().messages().attachments()
+        try:
+            answer = self.caller.call(
+                attachments.get(userId=self.user_id, messageId=message["id"],
+                                id=body["attachmentId"]),
+                "gmail.users.messages.attachments.get")
+        except NotFound:
+            return None
+        return b64url_decode(str(answer.get("data", "")))
 
 
 def _folder(labels: list[str]) -> str:
