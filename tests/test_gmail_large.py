@@ -19,6 +19,7 @@ import pytest
 
 from radiosilence.connectors.base import RawItem
 from radiosilence.connectors.google import gmail_source
+from radiosilence.connectors.google.gmail_parts import rebuild
 from radiosilence.model import Mail
 from radiosilence.parse.mail import parse_mail
 from tests.google_emulator import Emulator
@@ -130,3 +131,31 @@ def test_every_cpython_test_message_reads_alike_as_parts_and_whole(
     assert differ == ["msg_15.txt"], differ
     assert rig.emu.counts["gmail.users.messages.get"] == len(raws)
     assert read_as_parts == len(raws)
+
+
+def _nested(depth: int) -> dict[str, object]:
+    part: dict[str, object] = {"mimeType": "text/plain", "headers": [],
+                               "body": {"data": "aGk"}}
+    for _ in range(depth):
+        part = {"mimeType": "multipart/mixed", "body": {"size": 0}, "parts": [part],
+                "headers": [{"name": "Content-Type", "value": 'multipart/mixed; boundary="b"'}]}
+    return part
+
+
+@pytest.mark.parametrize("payload", [
+    None, "text", [], {"headers": "From: x"},
+    {"headers": [{"name": "Content-Type", "value": 'multipart/mixed; boundary="b"'}],
+     "mimeType": "multipart/mixed", "parts": 5},
+    {"headers": [{"name": "Content-Type", "value": 'multipart/mixed; boundary="b"'}],
+     "mimeType": "multipart/mixed", "parts": ["not a part"]},
+    {"headers": [], "mimeType": "text/plain", "body": {"data": "%%% not base64 %%%"}},
+    {"headers": [], "mimeType": "text/plain", "body": "data"},
+    _nested(200),
+], ids=lambda p: type(p).__name__ if not isinstance(p, dict) else str(sorted(p))[:40])
+def test_a_part_tree_that_makes_no_sense_is_one_value_error(payload: object) -> None:
+    with pytest.raises(ValueError):
+        rebuild(payload, lambda _: None, 4096)  # type: ignore[arg-type]
+
+
+def test_parts_nested_a_few_deep_are_read() -> None:
+    assert b"aGk" in rebuild(_nested(20), lambda _: None, 4096)  # type: ignore[arg-type]

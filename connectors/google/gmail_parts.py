@@ -27,6 +27,7 @@ from radiosilence.mailformat import b64url_decode
 INVITATIONS = frozenset({"text/calendar", "application/ics"})
 TEXTS = frozenset({"text/plain", "text/html"})
 _SKIPPED = {"content-transfer-encoding", "content-length"}
+MAX_DEPTH = 50  # parts inside parts; real mail nests a handful
 
 Fetch = Callable[[dict[str, Any]], bytes | None]  # a part with an attachmentId -> its data
 
@@ -37,18 +38,24 @@ def rebuild(payload: dict[str, Any], fetch: Fetch, part_bytes: int) -> bytes:
     further into a message anyway). Raises ValueError when the payload is not a part tree."""
     if not isinstance(payload, dict) or not isinstance(payload.get("headers"), list):
         raise ValueError("no part tree in the answer")
-    # A message that is one attachment and nothing else keeps its headers.
-    return (_part(payload, fetch, part_bytes)
-            or _head(payload["headers"], leaf=True) + b"\r\n")
+    try:
+        # A message that is one attachment and nothing else keeps its headers.
+        return (_part(payload, fetch, part_bytes, 0)
+                or _head(payload["headers"], leaf=True) + b"\r\n")
+    except (AttributeError, TypeError, KeyError) as error:  # a server answering nonsense
+        raise ValueError(f"not a part tree: {type(error).__name__}") from error
 
 
-def _part(part: dict[str, Any], fetch: Fetch, limit: int) -> bytes | None:
+def _part(part: dict[str, Any], fetch: Fetch, limit: int, depth: int) -> bytes | None:
     """One part's bytes (its headers, a blank line, its body); None for a part left out."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"parts nested more than {MAX_DEPTH} deep")
     headers = part.get("headers") or []
     boundary = _boundary(headers)
     # A multipart without a boundary is read as text, as parsers do: Gmail hands its data.
     if str(part.get("mimeType", "")).startswith("multipart/") and boundary is not None:
-        children = [b for b in (_part(p, fetch, limit) for p in part.get("parts") or []) if b]
+        children = [b for b in (_part(p, fetch, limit, depth + 1)
+                                for p in part.get("parts") or []) if b]
         body = b"".join(b"--" + boundary + b"\r\n" + child + b"\r\n" for child in children)
         return _head(headers, leaf=False) + b"\r\n" + body + b"--" + boundary + b"--\r\n"
     data = _data(part, fetch)
