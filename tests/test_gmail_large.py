@@ -159,3 +159,11 @@ def test_a_part_tree_that_makes_no_sense_is_one_value_error(payload: object) -> 
 
 def test_parts_nested_a_few_deep_are_read() -> None:
     assert b"aGk" in rebuild(_nested(20), lambda _: None, 4096)  # type: ignore[arg-type]
+
+
+def test_a_line_break_in_a_header_value_adds_no_header() -> None:
+    payload = {"mimeType": "text/plain", "body": {"data": "aGk"}, "headers": [
+        {"name": "Subject", "value": "Hello\r\nBcc: someone@example.net\r\n\r\nforged"}]}
+    head, _, _ = rebuild(payload, lambda _: None, 4096).partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0] == b"Subject: Hello Bcc: someone@example.net  forged"
+    assert b"\r\nBcc:" not in head

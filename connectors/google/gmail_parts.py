@@ -96,11 +96,17 @@ def _is_message(part: dict[str, Any]) -> bool:
 def _head(headers: list[dict[str, Any]], leaf: bool) -> bytes:
     """The header block; a leaf's data is written in base64, whatever it was sent in.
     Values are written as Gmail gives them (decoded: UTF-8, which the parser reads)."""
-    lines = [f"{h.get('name', '')}: {h.get('value', '')}" for h in headers
+    lines = [f"{_one_line(h.get('name'))}: {_one_line(h.get('value'))}" for h in headers
              if str(h.get("name", "")).lower() not in _SKIPPED and h.get("name")]
     if leaf:
         lines.append("Content-Transfer-Encoding: base64")
     return "".join(f"{line}\r\n" for line in lines).encode("utf-8", "surrogateescape")
+
+
+def _one_line(value: object) -> str:
+    """A header name or value on one line: a line break in an answer must not end the
+    header block, or start a header the message never had."""
+    return " ".join(str(value or "").splitlines())
 
 
 def _boundary(headers: list[dict[str, Any]]) -> bytes | None:
