@@ -1,8 +1,8 @@
 """Facts of the mail format that every layer shares, each written once.
 
 Unfolding (RFC 5322 section 2.2.3), splitting a message's header block into fields, the reply
-and forward prefixes mail clients put before a subject, and Gmail's unpadded base64url (RFC 4648
-section 5). No I/O; imports nothing of ours.
+and forward prefixes mail clients put before a subject, which parts hold an invitation, and
+Gmail's unpadded base64url (RFC 4648 section 5). No I/O; imports nothing of ours.
 """
 
 from __future__ import annotations
@@ -35,6 +35,15 @@ def has_reply_prefix(subject: str) -> bool:
 def strip_reply_prefixes(subject: str) -> str:
     """The subject without its leading "Re:", "Fwd:", "AW: Re[2]:" ... prefixes."""
     return _REPLY_PREFIXES.sub("", subject).strip()
+
+
+INVITATION_TYPES = ("text/calendar", "application/ics")
+
+
+def is_invitation(content_type: str, filename: str) -> bool:
+    """Whether a MIME part holds a calendar invitation: by its type, or by a .ics name
+    (mail programs also send one as application/octet-stream)."""
+    return content_type in INVITATION_TYPES or filename.lower().endswith(".ics")
 
 
 def b64url_decode(text: str) -> bytes:

@@ -19,12 +19,11 @@ from collections.abc import Callable
 from email.message import Message
 from typing import Any
 
-from radiosilence.mailformat import b64url_decode
+from radiosilence.mailformat import b64url_decode, is_invitation
 
 # A part without inline data is asked for only when the parser reads it (parse/mail.py):
 # an invitation (by type or a .ics name), text not marked as an attachment, or a message
 # inside the message (a forward, a bounce, a digest).
-INVITATIONS = frozenset({"text/calendar", "application/ics"})
 TEXTS = frozenset({"text/plain", "text/html"})
 _SKIPPED = {"content-transfer-encoding", "content-length"}
 MAX_DEPTH = 50  # parts inside parts; real mail nests a handful
@@ -80,7 +79,7 @@ def _data(part: dict[str, Any], fetch: Fetch) -> bytes | None:
 
 def _read_by_the_parser(part: dict[str, Any]) -> bool:
     kind = str(part.get("mimeType", ""))
-    if kind in INVITATIONS or str(part.get("filename", "")).lower().endswith(".ics"):
+    if is_invitation(kind, str(part.get("filename", ""))):
         return True
     if kind in TEXTS:
         disposition = next((str(h.get("value", "")) for h in part.get("headers") or []

@@ -25,7 +25,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from radiosilence.connectors.base import RawItem, account_folder, same_folder
-from radiosilence.mailformat import message_fields, unfold_header
+from radiosilence.mailformat import is_invitation, message_fields, unfold_header
 from radiosilence.model import Address, CalEvent, Mail
 from radiosilence.parse.calendar import ParseError, parse_calendar
 from radiosilence.parse.limits import DEFAULT_LIMITS, Deadline, Limits
@@ -59,7 +59,6 @@ KEPT_HEADERS = (
 
 _MSG_ID = re.compile(r"<([^<>]*)>")
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
-_ICS_TYPES = ("text/calendar", "application/ics")
 _REAL_NON_ASCII = re.compile("[^\x00-\x7f\ufffd]")
 # An addr-spec (RFC 5322 3.4.1) as mail really uses it; quoted local parts are dropped.
 _ADDR_SPEC = re.compile(r'[^\s@<>()\[\],;:"\\]+@[^\s@<>()\[\],;:"\\]+')
@@ -401,8 +400,7 @@ class _Parts:
     def take(self, part: Message) -> None:
         ctype = part.get_content_type()
         attachment = part.get_content_disposition() == "attachment"
-        filename = (part.get_filename() or "").lower()
-        if ctype in _ICS_TYPES or filename.endswith(".ics"):
+        if is_invitation(ctype, part.get_filename() or ""):
             self.invites.extend(_invite(part, self.message_id, self.default_tz, self.limits,
                                         self.deadline))
         elif ctype == "text/plain" and not attachment:
