@@ -16,19 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
-class Proxy:
-    """Forwards 127.0.0.1:`port` to `target`; counts commands and bytes; can be cut."""
+class Listener:
+    """A loopback port whose accepted connections go to `take`, on a thread of its own,
+    until `close()`."""
 
-    def __init__(self, target: int) -> None:
-        self.target = target
+    def __init__(self) -> None:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self.listener.getsockname()[1])
-        self.commands: Counter[str] = Counter()
-        self.appended_to: list[str] = []  # the mailbox of every APPEND
-        self.bytes_down = 0
-        self._cut = False
-        self._open: list[socket.socket] = []
-        self._lock = threading.Lock()
         self._acceptor = threading.Thread(target=self._accept, daemon=True)
         self._acceptor.start()
 
@@ -38,13 +32,47 @@ class Proxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
-            if self._cut:
-                client.close()
-                continue
-            server = socket.create_connection(("127.0.0.1", self.target))
-            with self._lock:
-                self._open += [client, server]
-            threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
+            self.take(client)
+
+    def take(self, client: socket.socket) -> None:
+        client.close()
+
+    def close(self) -> None:
+        """Stop listening, and end the accepting thread before the descriptor is freed.
+
+        Closing alone is not enough: a thread blocked in accept() holds the old socket, and
+        when a signal (a child process ending) restarts that call, it runs on whatever the
+        descriptor's number names by then: often a later proxy's listener, whose next
+        connection it would steal and forward here. shutdown() wakes the call first."""
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # not connected in every kernel's sense; the accept still wakes
+        self._acceptor.join(timeout=10)
+        self.listener.close()
+
+
+class Proxy(Listener):
+    """Forwards 127.0.0.1:`port` to `target`; counts commands and bytes; can be cut."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.commands: Counter[str] = Counter()
+        self.appended_to: list[str] = []  # the mailbox of every APPEND
+        self.bytes_down = 0
+        self._cut = False
+        self._open: list[socket.socket] = []
+        self._lock = threading.Lock()
+        super().__init__()  # accepts from here on: everything above is ready
+
+    def take(self, client: socket.socket) -> None:
+        if self._cut:
+            client.close()
+            return
+        server = socket.create_connection(("127.0.0.1", self.target))
+        with self._lock:
+            self._open += [client, server]
+        threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
 
     def _pump(self, client: socket.socket, server: socket.socket) -> None:
         parser = _CommandParser(self.commands, self.appended_to, self._lock)
@@ -96,20 +124,6 @@ class Proxy:
             yield
         finally:
             self._cut = False
-
-    def close(self) -> None:
-        """Stop listening, and end the accepting thread before the descriptor is freed.
-
-        Closing alone is not enough: a thread blocked in accept() holds the old socket, and
-        when a signal (a child process ending) restarts that call, it runs on whatever the
-        descriptor's number names by then: often a later proxy's listener, whose next
-        connection it would steal and forward here. shutdown() wakes the call first."""
-        try:
-            self.listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass  # not connected in every kernel's sense; the accept still wakes
-        self._acceptor.join(timeout=10)
-        self.listener.close()
 
 
 class _CommandParser:

@@ -9,34 +9,20 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import threading
 
-from tests.imap_proxy import Proxy
+from tests.imap_proxy import Listener, Proxy
 
 
-class _Counter:
+class _Counter(Listener):
     """A loopback listener that counts the connections it accepts."""
 
     def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self.listener.getsockname()[1])
         self.accepted = 0
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
+        super().__init__()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            client.close()
-
-    def close(self) -> None:
-        self.listener.shutdown(socket.SHUT_RDWR)
-        self._thread.join(timeout=10)
-        self.listener.close()
+    def take(self, client: socket.socket) -> None:
+        self.accepted += 1
+        client.close()
 
 
 def test_a_closed_proxy_takes_no_connection_meant_for_a_later_listener() -> None:
