@@ -176,7 +176,7 @@ def _reference_score(model: learned.Model, tokens: Sequence[str],
     parts: dict[str, tuple[list[float], int]] = {}
     count = max(len(tokens) - 1, 0)
     for token, times in Counter(tokens).items():
-        vector, grams = model._word(token)
+        vector, grams, _ = model._word(token)
         count += grams * times
         if vector is not None:
             parts[token] = (vector, times)
@@ -192,7 +192,8 @@ def _reference_score(model: learned.Model, tokens: Sequence[str],
         if value and (weight := model.weights.get(f"r:{name}")) is not None:
             logits = [a + value * b for a, b in zip(logits, weight, strict=True)]
     return learned.Scored(dict(zip(model.classes, learned.softmax(logits, model.temperature),
-                                   strict=True)), parts, scale)
+                                   strict=True)), parts, scale,
+                          {name: sum(vector) for name, (vector, _) in parts.items()})
 
 
 @pytest.mark.parametrize("adder", ["this Python's", "reduce"])

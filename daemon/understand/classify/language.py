@@ -52,9 +52,10 @@ def guess_language(text: str) -> str:
             if len(pattern.findall(sample)) >= 2:
                 return code
     counts = dict.fromkeys(_STOP_WORDS, 0)
-    found = Counter(_WORD.findall(fold_accents(sample)))
-    for word in found.keys() & _LANGUAGES_OF.keys():  # each distinct stop word once
+    # Only the stop words are counted; each distinct one is then looked up once.
+    found = Counter(filter(_LANGUAGES_OF.__contains__, _WORD.findall(fold_accents(sample))))
+    for word, times in found.items():
         for code in _LANGUAGES_OF[word]:
-            counts[code] += found[word]
+            counts[code] += times
     best = max(counts, key=counts.__getitem__)
     return best if counts[best] else ""

@@ -82,6 +82,7 @@ class Scored:
     probabilities: dict[str, float]
     parts: dict[str, tuple[list[float], int]]  # word or bigram -> (its weights, how often)
     scale: float  # 1 / sqrt(number of text features)
+    sums: dict[str, float]  # word or bigram -> the sum of its weights over the classes
 
     @property
     def best(self) -> str:
@@ -91,7 +92,8 @@ class Scored:
         """The words that most favour `category` over the mean of the others."""
         index = list(self.probabilities).index(category)
         others = len(self.probabilities) - 1
-        ranked = [((vector[index] - (sum(vector) - vector[index]) / others) * count * self.scale,
+        sums = self.sums
+        ranked = [((vector[index] - (sums[name] - vector[index]) / others) * count * self.scale,
                    name) for name, (vector, count) in self.parts.items()]
         return [(name, lead) for lead, name in heapq.nlargest(limit, ranked) if lead > 0]
 
@@ -104,15 +106,17 @@ class Model:
         self.bias: list[float] = list(data["bias"])  # type: ignore[call-overload]
         self.temperature = float(data["temperature"])  # type: ignore[arg-type]
         self.weights: dict[str, list[float]] = dict(data["weights"])  # type: ignore[call-overload]
-        self._words: dict[str, tuple[list[float] | None, int]] = {}
+        self._words: dict[str, tuple[list[float] | None, int, float]] = {}
         # The bigram weights by their two words ("b:next step" -> ("next", "step")); a key
         # with other than one space matches no two words, which hold none.
         self._bigrams = {tuple(name[2:].split(" ")): weight for name, weight in
                          self.weights.items() if name.startswith("b:") and name.count(" ") == 1}
+        # The sum of each bigram's weights, for the evidence (`Scored.strongest`).
+        self._bigram_sums = {pair: sum(weight) for pair, weight in self._bigrams.items()}
 
-    def _word(self, word: str) -> tuple[list[float] | None, int]:
-        """A word's summed gram weights (None when none is weighted) and how many grams it
-        has, cached."""
+    def _word(self, word: str) -> tuple[list[float] | None, int, float]:
+        """A word's summed gram weights (None when none is weighted), how many grams it has,
+        and the sum of those weights over the classes, cached."""
         if (known := self._words.get(word)) is not None:
             return known
         total: list[float] | None = None
@@ -123,23 +127,27 @@ class Model:
                     a + b for a, b in zip(total, weight, strict=True)]
         if len(self._words) >= _CACHE_LIMIT:
             self._words.clear()
-        self._words[word] = (total, len(grams))
-        return total, len(grams)
+        known = self._words[word] = (total, len(grams), sum(total) if total else 0.0)
+        return known
 
     def score(self, tokens: Sequence[str], signals: Mapping[str, float]) -> Scored:
         # Repeated words and bigrams are looked up and added once, times their count.
         parts: dict[str, tuple[list[float], int]] = {}
+        sums: dict[str, float] = {}
         count = max(len(tokens) - 1, 0)  # every bigram counts, weighted or not
         known = self._words
         for token, times in Counter(tokens).items():
-            vector, grams = known.get(token) or self._word(token)
+            vector, grams, total = known.get(token) or self._word(token)
             count += grams * times
             if vector is not None:
                 parts[token] = (vector, times)
+                sums[token] = total
         bigrams = self._bigrams  # most bigrams carry no weight: only those that do are counted
         pairs = zip(tokens, tokens[1:], strict=False)
         for pair, times in Counter(filter(bigrams.__contains__, pairs)).items():
-            parts[" ".join(pair)] = (bigrams[pair], times)
+            name = " ".join(pair)
+            parts[name] = (bigrams[pair], times)
+            sums[name] = self._bigram_sums[pair]
         scale = 1 / math.sqrt(count) if count else 0.0
         logits = _weighted_sums(self.bias, [(times * scale, vector)
                                             for vector, times in parts.values()])
@@ -147,7 +155,7 @@ class Model:
             if value and (weight := self.weights.get(f"r:{name}")) is not None:
                 logits = [a + value * b for a, b in zip(logits, weight, strict=True)]
         return Scored(dict(zip(self.classes, softmax(logits, self.temperature), strict=True)),
-                      parts, scale)
+                      parts, scale, sums)
 
     def logits(self, feature_values: Mapping[str, float]) -> list[float]:
         """The uncalibrated logits of a feature dict: the slow reference `score` must equal."""
