@@ -305,7 +305,9 @@ def _flat(text: str) -> str:
 _NOT_AN_END = re.compile(r"(?:\b\d{1,2}|\b(?:dr|mr|mrs|ms|prof|e\.g|i\.e|approx|no|ref|st))\.$",
                          re.I)
 _MAX_SENTENCE = 1_000
-_BETWEEN = re.compile(r"(?<=[.!?])\s+")  # where a sentence may end
+# Where a sentence may end: the whitespace after a full stop, "!" or "?" (group 1). The same
+# runs as the look-behind "(?<=[.!?])\s+" finds, sooner: `re` skips ahead to the punctuation.
+_BETWEEN = re.compile(r"[.!?](\s+)")
 
 
 def _sentences(flat: str) -> list[tuple[int, int]]:
@@ -320,7 +322,9 @@ def _sentences(flat: str) -> list[tuple[int, int]]:
             continue
         first = start if first is None else first
         size, last = size + end - start + 1, end
-        if size >= _MAX_SENTENCE or not _NOT_AN_END.search(flat[max(start, end - 12):end]):
+        # Only a full stop can fail to end one (`_NOT_AN_END` ends in "\.$").
+        if size >= _MAX_SENTENCE or flat[end - 1] != "." or not _NOT_AN_END.search(
+                flat[max(start, end - 12):end]):
             spans.append((first, min(end, first + _MAX_SENTENCE)))
             first, size = None, 0
     if first is not None:
@@ -332,6 +336,6 @@ def _pieces(flat: str) -> Iterator[tuple[int, int]]:
     """The spans between the places a sentence may end (`re.split` of them, as spans)."""
     start = 0
     for gap in _BETWEEN.finditer(flat):
-        yield start, gap.start()
-        start = gap.end()
+        yield start, gap.start(1)
+        start = gap.end(1)
     yield start, len(flat)
