@@ -303,6 +303,22 @@ def test_the_language_is_the_plain_count() -> None:
         assert language.guess_language(text) == _reference_language(text)
 
 
+def test_the_language_from_the_models_words_is_the_one_from_the_text() -> None:
+    """The classifier counts stop words among the words its model reads, not among those of
+    the first 2,000 characters. They differ at the edges (a reply's old subject, the cut,
+    "from_date" as one word), but on none of the 582 messages the model reads does the
+    language."""
+    read = 0
+    for subject, body, headers, sender, day in CORPUS:
+        p = prepare(subject, body, headers, sender, day)
+        if p.verdict is not None:  # a certain rule decided: the text is counted
+            continue
+        read += 1
+        sample = f"{subject}\n{p.text}"
+        assert language.guess_language(sample, p.tokens) == language.guess_language(sample)
+    assert read >= 500  # the test reads what it says
+
+
 @pytest.mark.parametrize(("source", "split"), [
     (r"\b(?:a|b(?:c|d))", [r"\ba", r"\bb(?:c|d)"]),
     (r"\b(?:x|y)z", [r"\bxz", r"\byz"]),

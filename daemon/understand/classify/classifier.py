@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -182,7 +182,7 @@ def classify(subject: str, body: str, headers: Mapping[str, str], sender: str,
         asks = bool(ASKS.search(fold(flatten(prepared.text))))
         result = Classification(category, confidence, evidence, prepared.timeframe,
                                 asks_user=asks)
-    return _with_review(result, sample)
+    return _with_review(result, sample, prepared.tokens)
 
 
 def _model_category(scored: Scored, prepared: Prepared) -> Category:
@@ -270,8 +270,11 @@ def _structure(headers: Mapping[str, str], sender: str, domain: str) -> dict[str
     }
 
 
-def _with_review(result: Classification, text: str) -> Classification:
-    return replace(result, language=guess_language(text),
+def _with_review(result: Classification, text: str,
+                 words: Sequence[str] | None = None) -> Classification:
+    """The result with its language (its stop words counted among `words`, the model's,
+    when there are some) and whether the person should check it."""
+    return replace(result, language=guess_language(text, words),
                    needs_review=result.confidence < REVIEW_BELOW)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 from radiosilence.parse.dates import fold_accents
 
@@ -44,17 +45,21 @@ _ANY_SCRIPT = re.compile(r"[\u3040-\u30ff\uac00-\ud7af\u4e00-\u9fff\u0400-\u04ff
 _SAMPLE = 2_000  # characters read: the first lines say enough
 
 
-def guess_language(text: str) -> str:
+def guess_language(text: str, words: Iterable[str] | None = None) -> str:
+    """The language of `text`. Its stop words are counted among `words`, the folded words
+    of the text when the caller has them already (the classifier's model reads them), else
+    among those of its first 2,000 characters."""
     sample = text[:_SAMPLE]
     if not sample.isascii() and _ANY_SCRIPT.search(sample):  # else no script has a letter
         for pattern, code in ((_KANA, "ja"), (_HANGUL, "ko"), (_HAN, "zh"), (_CYRILLIC, "ru"),
                               (_GREEK, "el")):
             if len(pattern.findall(sample)) >= 2:
                 return code
+    if words is None:
+        words = _WORD.findall(fold_accents(sample))
     counts = dict.fromkeys(_STOP_WORDS, 0)
     # Only the stop words are counted; each distinct one is then looked up once.
-    found = Counter(filter(_LANGUAGES_OF.__contains__, _WORD.findall(fold_accents(sample))))
-    for word, times in found.items():
+    for word, times in Counter(filter(_LANGUAGES_OF.__contains__, words)).items():
         for code in _LANGUAGES_OF[word]:
             counts[code] += times
     best = max(counts, key=counts.__getitem__)
