@@ -43,8 +43,8 @@ def words(subject: str, text: str) -> list[str]:
     0: the words of `fold_accents(f"{subject}\\n{text}")`. Read off the fold of the flat
     text the rules read too (`text`): the line break and runs of spaces only separate words,
     and a digit becomes another word character, so the words are the same ones."""
-    found = text_words(fold(subject)) + text_words(fold(flatten(text)))
-    return [word if word.isalpha() else _DIGIT.sub("0", word) for word in found[:MAX_WORDS]]
+    found = (text_words(fold(subject)) + text_words(fold(flatten(text)))[:MAX_WORDS])[:MAX_WORDS]
+    return [word if word.isalpha() else _DIGIT.sub("0", word) for word in found]
 
 
 def word_grams(word: str) -> list[str]:
