@@ -16,7 +16,7 @@ from datetime import date
 import pytest
 
 from radiosilence.model import Timeframe
-from radiosilence.parse import dates
+from radiosilence.parse import date_words, dates
 from radiosilence.parse.dates import fold_accents, month_first
 from radiosilence.understand.classify import language, learned, timeframe
 from radiosilence.understand.classify.classifier import (
@@ -301,6 +301,28 @@ def test_the_language_is_the_plain_count() -> None:
     scripts = ["ない", "없", "中文", "нет", "όχι", "ä", "x"]
     for text in TEXTS[::4] + [a + b for a in scripts for b in scripts]:
         assert language.guess_language(text) == _reference_language(text)
+
+
+def _reference_month_first(folded: str) -> bool:
+    """The writer's date order as it was read: each word list one alternation."""
+    def count(words: Sequence[str]) -> int:
+        alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+        return len(re.findall(rf"\b(?:{alternatives})\b", folded[:3000]))
+    if re.search(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]", folded[:3000]):
+        return True
+    english = count(date_words.ENGLISH)
+    return english >= 2 and english > 2 * count(date_words.NOT_ENGLISH)
+
+
+def test_the_date_order_is_the_one_the_word_lists_match() -> None:
+    assert all(re.fullmatch(r"\w+", word)
+               for word in date_words.ENGLISH + date_words.NOT_ENGLISH)  # runs of \w
+    glued = [f"{a}{word}{b}" for word in date_words.ENGLISH + date_words.NOT_ENGLISH
+             for a, b in (("", ""), ("x", ""), ("", "_"), ("1", ""), ("é", ""), ("-", "'"))]
+    samples = [fold_accents(text) for text in TEXTS] + [
+        " ".join(glued[i::7]) for i in range(7)] + [" ".join(glued[i::40]) for i in range(40)]
+    for folded in samples:
+        assert month_first(folded) == _reference_month_first(folded), folded
 
 
 def test_the_language_from_the_models_words_is_the_one_from_the_text() -> None:

@@ -90,8 +90,11 @@ DATE = (
 )
 _DATE_WORD = re.compile(rf"(?<!\w)(?:{_alternatives(MONTHS)})(?!\w)")
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
-_ENGLISH = re.compile(rf"\b(?:{_alternatives(ENGLISH)})\b")
-_NOT_ENGLISH = re.compile(rf"\b(?:{_alternatives(NOT_ENGLISH)})\b")
+# The words that tell English from the rest, as whole words: each is a run of word
+# characters, so a text holds one wherever one of its runs (`_WORD_RUN`) is that word.
+_ENGLISH = frozenset(ENGLISH)
+_NOT_ENGLISH = frozenset(NOT_ENGLISH)
+_WORD_RUN = re.compile(r"\w+")
 MAX_TEXT = 20_000  # a promise or an away note is short; beyond this is a pasted document
 _PLAUSIBLE = (timedelta(days=-7), timedelta(days=120))  # around the message date
 
@@ -102,8 +105,11 @@ def month_first(folded: str) -> bool:
     sample = folded[:3000]
     if _CJK.search(sample):
         return True
-    english = len(_ENGLISH.findall(sample))
-    return english >= 2 and english > 2 * len(_NOT_ENGLISH.findall(sample))
+    # Counted over the runs of word characters: the matches of "\b(?:the|and|...)\b",
+    # found without trying that alternation at every character.
+    runs = _WORD_RUN.findall(sample)
+    english = sum(map(_ENGLISH.__contains__, runs))
+    return english >= 2 and english > 2 * sum(map(_NOT_ENGLISH.__contains__, runs))
 
 
 def parse_date(text: str, after: date, month_first: bool = False) -> date | None:
