@@ -193,7 +193,7 @@ def _reference_score(model: learned.Model, tokens: Sequence[str],
             logits = [a + value * b for a, b in zip(logits, weight, strict=True)]
     return learned.Scored(dict(zip(model.classes, learned.softmax(logits, model.temperature),
                                    strict=True)), parts, scale,
-                          {name: sum(vector) for name, (vector, _) in parts.items()})
+                          {name: learned.class_leads(v) for name, (v, _) in parts.items()})
 
 
 @pytest.mark.parametrize("adder", ["this Python's", "reduce"])

@@ -25,7 +25,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, reduce
-from operator import add, mul
+from itertools import repeat
+from operator import add, itemgetter, mul
 from pathlib import Path
 
 from radiosilence.understand.classify.text import flatten, fold
@@ -82,20 +83,22 @@ class Scored:
     probabilities: dict[str, float]
     parts: dict[str, tuple[list[float], int]]  # word or bigram -> (its weights, how often)
     scale: float  # 1 / sqrt(number of text features)
-    sums: dict[str, float]  # word or bigram -> the sum of its weights over the classes
+    leads: dict[str, tuple[float, ...]]  # word or bigram -> its `class_leads`, as parts
 
     @property
     def best(self) -> str:
         return max(self.probabilities, key=self.probabilities.__getitem__)
 
     def strongest(self, category: str, limit: int = 3) -> list[tuple[str, float]]:
-        """The words that most favour `category` over the mean of the others."""
+        """The words that most favour `category` over the mean of the others: each one's
+        lead for it (`class_leads`) times how often it occurs times `scale`, multiplied in
+        C loops."""
         index = list(self.probabilities).index(category)
-        others = len(self.probabilities) - 1
-        sums = self.sums
-        ranked = [((vector[index] - (sums[name] - vector[index]) / others) * count * self.scale,
-                   name) for name, (vector, count) in self.parts.items()]
-        return [(name, lead) for lead, name in heapq.nlargest(limit, ranked) if lead > 0]
+        units = map(itemgetter(index), self.leads.values())  # in the order of `parts`
+        counts = map(itemgetter(1), self.parts.values())
+        leads = map(mul, map(mul, units, counts), repeat(self.scale))
+        ranked = heapq.nlargest(limit, zip(leads, self.parts, strict=True))
+        return [(name, lead) for lead, name in ranked if lead > 0]
 
 
 class Model:
@@ -106,17 +109,17 @@ class Model:
         self.bias: list[float] = list(data["bias"])  # type: ignore[call-overload]
         self.temperature = float(data["temperature"])  # type: ignore[arg-type]
         self.weights: dict[str, list[float]] = dict(data["weights"])  # type: ignore[call-overload]
-        self._words: dict[str, tuple[list[float] | None, int, float]] = {}
+        self._words: dict[str, tuple[list[float] | None, int, tuple[float, ...]]] = {}
         # The bigram weights by their two words ("b:next step" -> ("next", "step")); a key
         # with other than one space matches no two words, which hold none.
         self._bigrams = {tuple(name[2:].split(" ")): weight for name, weight in
                          self.weights.items() if name.startswith("b:") and name.count(" ") == 1}
-        # The sum of each bigram's weights, for the evidence (`Scored.strongest`).
-        self._bigram_sums = {pair: sum(weight) for pair, weight in self._bigrams.items()}
+        # Each bigram's leads, for the evidence (`Scored.strongest`).
+        self._bigram_leads = {pair: class_leads(weight) for pair, weight in self._bigrams.items()}
 
-    def _word(self, word: str) -> tuple[list[float] | None, int, float]:
+    def _word(self, word: str) -> tuple[list[float] | None, int, tuple[float, ...]]:
         """A word's summed gram weights (None when none is weighted), how many grams it has,
-        and the sum of those weights over the classes, cached."""
+        and the weights' `class_leads`, cached."""
         if (known := self._words.get(word)) is not None:
             return known
         total: list[float] | None = None
@@ -127,27 +130,27 @@ class Model:
                     a + b for a, b in zip(total, weight, strict=True)]
         if len(self._words) >= _CACHE_LIMIT:
             self._words.clear()
-        known = self._words[word] = (total, len(grams), sum(total) if total else 0.0)
+        known = self._words[word] = (total, len(grams), class_leads(total) if total else ())
         return known
 
     def score(self, tokens: Sequence[str], signals: Mapping[str, float]) -> Scored:
         # Repeated words and bigrams are looked up and added once, times their count.
         parts: dict[str, tuple[list[float], int]] = {}
-        sums: dict[str, float] = {}
+        leads: dict[str, tuple[float, ...]] = {}
         count = max(len(tokens) - 1, 0)  # every bigram counts, weighted or not
         known = self._words
         for token, times in Counter(tokens).items():
-            vector, grams, total = known.get(token) or self._word(token)
+            vector, grams, lead = known.get(token) or self._word(token)
             count += grams * times
             if vector is not None:
                 parts[token] = (vector, times)
-                sums[token] = total
+                leads[token] = lead
         bigrams = self._bigrams  # most bigrams carry no weight: only those that do are counted
         pairs = zip(tokens, tokens[1:], strict=False)
         for pair, times in Counter(filter(bigrams.__contains__, pairs)).items():
             name = " ".join(pair)
             parts[name] = (bigrams[pair], times)
-            sums[name] = self._bigram_sums[pair]
+            leads[name] = self._bigram_leads[pair]
         scale = 1 / math.sqrt(count) if count else 0.0
         logits = _weighted_sums(self.bias, [(times * scale, vector)
                                             for vector, times in parts.values()])
@@ -155,7 +158,7 @@ class Model:
             if value and (weight := self.weights.get(f"r:{name}")) is not None:
                 logits = [a + value * b for a, b in zip(logits, weight, strict=True)]
         return Scored(dict(zip(self.classes, softmax(logits, self.temperature), strict=True)),
-                      parts, scale, sums)
+                      parts, scale, leads)
 
     def logits(self, feature_values: Mapping[str, float]) -> list[float]:
         """The uncalibrated logits of a feature dict: the slow reference `score` must equal."""
@@ -164,6 +167,13 @@ class Model:
             if (weight := self.weights.get(name)) is not None:
                 logits = [a + value * b for a, b in zip(logits, weight, strict=True)]
         return logits
+
+
+def class_leads(vector: Sequence[float]) -> tuple[float, ...]:
+    """For each class, how far a feature's weight for it stands above the mean of its
+    weights for the others: what ranks the words of the evidence."""
+    total, others = sum(vector), len(vector) - 1
+    return tuple(weight - (total - weight) / others for weight in vector)
 
 
 def _weighted_sums(start: Sequence[float], terms: Sequence[tuple[float, Sequence[float]]]
