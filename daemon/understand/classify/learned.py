@@ -22,7 +22,7 @@ import math
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, reduce
 from itertools import repeat
@@ -152,8 +152,7 @@ class Model:
             parts[name] = (bigrams[pair], times)
             leads[name] = self._bigram_leads[pair]
         scale = 1 / math.sqrt(count) if count else 0.0
-        logits = _weighted_sums(self.bias, [(times * scale, vector)
-                                            for vector, times in parts.values()])
+        logits = _weighted_sums(self.bias, parts.values(), scale)
         for name, value in signals.items():
             if value and (weight := self.weights.get(f"r:{name}")) is not None:
                 logits = [a + value * b for a, b in zip(logits, weight, strict=True)]
@@ -176,17 +175,18 @@ def class_leads(vector: Sequence[float]) -> tuple[float, ...]:
     return tuple(weight - (total - weight) / others for weight in vector)
 
 
-def _weighted_sums(start: Sequence[float], terms: Sequence[tuple[float, Sequence[float]]]
-                   ) -> list[float]:
-    """`start` plus each vector times its factor: class by class, the same additions in the
-    same order as adding one vector after the other (so the same floats), in C loops."""
+def _weighted_sums(start: Sequence[float],
+                   terms: Collection[tuple[Sequence[float], int]], scale: float) -> list[float]:
+    """`start` plus each (vector, count) of `terms` times count times `scale`: class by
+    class, the same additions in the same order as adding one vector after the other (so the
+    same floats), in C loops."""
     if not terms:
         return list(start)
-    factors = [factor for factor, _ in terms]
+    factors = list(map(mul, map(itemgetter(1), terms), repeat(scale)))
+    columns = zip(*map(itemgetter(0), terms), strict=True)
     add_up = _sum_left_to_right
     return [add_up(map(mul, factors, column), total)
-            for total, column in zip(start, zip(*(vector for _, vector in terms), strict=True),
-                                     strict=True)]
+            for total, column in zip(start, columns, strict=True)]
 
 
 def _reduce_sum(values: Iterable[float], start: float) -> float:
