@@ -173,27 +173,26 @@ def test_the_models_words_are_those_of_the_whole_fold() -> None:
 def _reference_score(model: learned.Model, tokens: Sequence[str],
                      signals: dict[str, float]) -> learned.Scored:
     """The scorer as it was: one new list of logits per word and bigram."""
-    parts: dict[str, tuple[list[float], int]] = {}
+    parts: dict[str, tuple[list[float], int, tuple[float, ...]]] = {}
     count = max(len(tokens) - 1, 0)
     for token, times in Counter(tokens).items():
         vector, grams, _ = model._word(token)
         count += grams * times
         if vector is not None:
-            parts[token] = (vector, times)
+            parts[token] = (vector, times, learned.class_leads(vector))
     for (first, second), times in Counter(zip(tokens, tokens[1:], strict=False)).items():
         if (weight := model.weights.get(f"b:{first} {second}")) is not None:
-            parts[f"{first} {second}"] = (weight, times)
+            parts[f"{first} {second}"] = (weight, times, learned.class_leads(weight))
     scale = 1 / math.sqrt(count) if count else 0.0
     logits = list(model.bias)
-    for vector, times in parts.values():
+    for vector, times, _ in parts.values():
         factor = times * scale
         logits = [a + factor * b for a, b in zip(logits, vector, strict=True)]
     for name, value in signals.items():
         if value and (weight := model.weights.get(f"r:{name}")) is not None:
             logits = [a + value * b for a, b in zip(logits, weight, strict=True)]
     return learned.Scored(dict(zip(model.classes, learned.softmax(logits, model.temperature),
-                                   strict=True)), parts, scale,
-                          {name: learned.class_leads(v) for name, (v, _) in parts.items()})
+                                   strict=True)), parts, scale)
 
 
 @pytest.mark.parametrize("adder", ["this Python's", "reduce"])
@@ -215,7 +214,7 @@ def _reference_strongest(scored: learned.Scored, category: str) -> list[tuple[st
     index = list(scored.probabilities).index(category)
     others = len(scored.probabilities) - 1
     ranked = []
-    for name, (vector, count) in scored.parts.items():
+    for name, (vector, count, _) in scored.parts.items():
         lead = (vector[index] - (sum(vector) - vector[index]) / others) * count * scored.scale
         ranked.append((lead, name))
     ranked.sort(reverse=True)

@@ -28,6 +28,7 @@ from functools import cache, reduce
 from itertools import repeat
 from operator import add, itemgetter, mul
 from pathlib import Path
+from typing import Any
 
 from radiosilence.understand.classify.text import flatten, fold
 from radiosilence.understand.classify.text import words as text_words
@@ -81,9 +82,9 @@ class Scored:
     """The model's view of one message: calibrated probabilities and what pushed them."""
 
     probabilities: dict[str, float]
-    parts: dict[str, tuple[list[float], int]]  # word or bigram -> (its weights, how often)
+    # word or bigram -> (its weights, how often, its `class_leads`)
+    parts: dict[str, tuple[list[float], int, tuple[float, ...]]]
     scale: float  # 1 / sqrt(number of text features)
-    leads: dict[str, tuple[float, ...]]  # word or bigram -> its `class_leads`, as parts
 
     @property
     def best(self) -> str:
@@ -94,8 +95,9 @@ class Scored:
         lead for it (`class_leads`) times how often it occurs times `scale`, multiplied in
         C loops."""
         index = list(self.probabilities).index(category)
-        units = map(itemgetter(index), self.leads.values())  # in the order of `parts`
-        counts = map(itemgetter(1), self.parts.values())
+        parts = self.parts.values()
+        units = map(itemgetter(index), map(itemgetter(2), parts))
+        counts = map(itemgetter(1), parts)
         leads = map(mul, map(mul, units, counts), repeat(self.scale))
         ranked = heapq.nlargest(limit, zip(leads, self.parts, strict=True))
         return [(name, lead) for lead, name in ranked if lead > 0]
@@ -110,12 +112,11 @@ class Model:
         self.temperature = float(data["temperature"])  # type: ignore[arg-type]
         self.weights: dict[str, list[float]] = dict(data["weights"])  # type: ignore[call-overload]
         self._words: dict[str, tuple[list[float] | None, int, tuple[float, ...]]] = {}
-        # The bigram weights by their two words ("b:next step" -> ("next", "step")); a key
-        # with other than one space matches no two words, which hold none.
-        self._bigrams = {tuple(name[2:].split(" ")): weight for name, weight in
-                         self.weights.items() if name.startswith("b:") and name.count(" ") == 1}
-        # Each bigram's leads, for the evidence (`Scored.strongest`).
-        self._bigram_leads = {pair: class_leads(weight) for pair, weight in self._bigrams.items()}
+        # The bigram weights and their leads by their two words ("b:next step" -> ("next",
+        # "step")); a key with other than one space matches no two words, which hold none.
+        self._bigrams = {tuple(name[2:].split(" ")): (weight, class_leads(weight))
+                         for name, weight in self.weights.items()
+                         if name.startswith("b:") and name.count(" ") == 1}
 
     def _word(self, word: str) -> tuple[list[float] | None, int, tuple[float, ...]]:
         """A word's summed gram weights (None when none is weighted), how many grams it has,
@@ -135,29 +136,26 @@ class Model:
 
     def score(self, tokens: Sequence[str], signals: Mapping[str, float]) -> Scored:
         # Repeated words and bigrams are looked up and added once, times their count.
-        parts: dict[str, tuple[list[float], int]] = {}
-        leads: dict[str, tuple[float, ...]] = {}
+        parts: dict[str, tuple[list[float], int, tuple[float, ...]]] = {}
         count = max(len(tokens) - 1, 0)  # every bigram counts, weighted or not
         known = self._words
         for token, times in Counter(tokens).items():
             vector, grams, lead = known.get(token) or self._word(token)
             count += grams * times
             if vector is not None:
-                parts[token] = (vector, times)
-                leads[token] = lead
+                parts[token] = (vector, times, lead)
         bigrams = self._bigrams  # most bigrams carry no weight: only those that do are counted
         pairs = zip(tokens, tokens[1:], strict=False)
         for pair, times in Counter(filter(bigrams.__contains__, pairs)).items():
-            name = " ".join(pair)
-            parts[name] = (bigrams[pair], times)
-            leads[name] = self._bigram_leads[pair]
+            weight, lead = bigrams[pair]
+            parts[" ".join(pair)] = (weight, times, lead)
         scale = 1 / math.sqrt(count) if count else 0.0
         logits = _weighted_sums(self.bias, parts.values(), scale)
         for name, value in signals.items():
             if value and (weight := self.weights.get(f"r:{name}")) is not None:
                 logits = [a + value * b for a, b in zip(logits, weight, strict=True)]
         return Scored(dict(zip(self.classes, softmax(logits, self.temperature), strict=True)),
-                      parts, scale, leads)
+                      parts, scale)
 
     def logits(self, feature_values: Mapping[str, float]) -> list[float]:
         """The uncalibrated logits of a feature dict: the slow reference `score` must equal."""
@@ -176,8 +174,9 @@ def class_leads(vector: Sequence[float]) -> tuple[float, ...]:
 
 
 def _weighted_sums(start: Sequence[float],
-                   terms: Collection[tuple[Sequence[float], int]], scale: float) -> list[float]:
-    """`start` plus each (vector, count) of `terms` times count times `scale`: class by
+                   terms: Collection[tuple[Sequence[float], int, Any]], scale: float
+                   ) -> list[float]:
+    """`start` plus each (vector, count, ...) of `terms` times count times `scale`: class by
     class, the same additions in the same order as adding one vector after the other (so the
     same floats), in C loops."""
     if not terms:
