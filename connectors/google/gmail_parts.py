@@ -70,11 +70,9 @@ def _data(part: dict[str, Any], fetch: Fetch) -> bytes | None:
     body = part.get("body") or {}
     if body.get("data") is not None:
         return b64url_decode(str(body["data"]))
-    if body.get("attachmentId") and _read_by_the_parser(part):
-        return fetch(part)
     if not body.get("attachmentId"):
         return b""  # an empty part: kept, it may be all a message has
-    return None
+    return fetch(part) if _read_by_the_parser(part) else None
 
 
 def _read_by_the_parser(part: dict[str, Any]) -> bool:
@@ -82,8 +80,7 @@ def _read_by_the_parser(part: dict[str, Any]) -> bool:
     if is_invitation(kind, str(part.get("filename", ""))):
         return True
     if kind in TEXTS:
-        disposition = next((str(h.get("value", "")) for h in part.get("headers") or []
-                            if str(h.get("name", "")).lower() == "content-disposition"), "")
+        disposition = _header(part.get("headers") or [], "content-disposition") or ""
         return disposition.split(";")[0].strip().lower() != "attachment"
     return _is_message(part)
 
@@ -109,10 +106,16 @@ def _one_line(value: object) -> str:
 
 
 def _boundary(headers: list[dict[str, Any]]) -> bytes | None:
-    for header in headers:
-        if str(header.get("name", "")).lower() == "content-type":
-            holder = Message()
-            holder["Content-Type"] = str(header.get("value", ""))
-            boundary = holder.get_boundary()
-            return boundary.encode("utf-8", "surrogateescape") if boundary else None
-    return None
+    content_type = _header(headers, "content-type")
+    if content_type is None:
+        return None
+    holder = Message()
+    holder["Content-Type"] = content_type
+    boundary = holder.get_boundary()
+    return boundary.encode("utf-8", "surrogateescape") if boundary else None
+
+
+def _header(headers: list[dict[str, Any]], name: str) -> str | None:
+    """The value of the first header called `name` (lower case), None when there is none."""
+    return next((str(h.get("value", "")) for h in headers
+                 if str(h.get("name", "")).lower() == name), None)
