@@ -110,6 +110,17 @@ def test_small_mail_is_read_whole_in_one_batch(rig: Rig) -> None:
     assert "gmail.users.messages.attachments.get" not in rig.emu.counts
 
 
+def test_a_first_scan_that_matches_nothing_asks_for_no_large_messages(rig: Rig) -> None:
+    rig.emu.reset_counters()
+    changes = rig.source(max_bytes=25 * 1024 * 1024).changes(None)
+    assert changes.items == []
+    searches = rig.emu.counts["gmail.users.messages.list"]
+    assert searches >= 1  # the recruiting search ran
+    assert "gmail.users.messages.get" not in rig.emu.counts
+    # one list call per recruiting query, none more for a `larger:` search
+    assert searches == len(rig.source(max_bytes=25 * 1024 * 1024).queries())
+
+
 def test_every_cpython_test_message_reads_alike_as_parts_and_whole(
         rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
     paths = sorted(MIME_TESTS.glob("msg_*.txt"))

@@ -156,7 +156,7 @@ class GmailMailSource(MailSource):
             token = page.get("nextPageToken")
             if not token:
                 break
-        items, skipped = self._fetch(list(ids), RECENT_DAYS) if ids else ([], 0)
+        items, skipped = self._fetch(list(ids), RECENT_DAYS)
         return Changes(items=items, removed=[], cursor=_dump(latest), skipped=skipped)
 
     # --- reading messages ----------------------------------------------------------------
@@ -168,6 +168,8 @@ class GmailMailSource(MailSource):
         deleted meanwhile are left out without counting. Raises AuthNeeded, and RateLimited
         or Unavailable when a message stayed unreadable for a passing reason: skipping it
         would lose it, the cursor moving past it."""
+        if not ids:  # nothing to read: not even the search for large ones
+            return [], 0
         large = self._large(days) & set(ids)
         messages = self.service.users().messages()
         get = "gmail.users.messages.get"
