@@ -21,6 +21,7 @@ from radiosilence.understand.classify.classifier import (
 from radiosilence.understand.classify.language import guess_language
 from radiosilence.understand.classify.learned import (
     MODEL_FILE,
+    Model,
     features,
     load_model,
     softmax,
@@ -117,6 +118,18 @@ def test_a_short_personal_note_is_not_an_auto_reply() -> None:
         result = classify("", body, {}, "rita@lumenlabs.example", DAY)
         assert result.category != Category.AUTO_REPLY, (body, result)
     assert 0.5 <= AUTO_REPLY_AT < 1
+
+
+def test_a_model_given_to_classify_replaces_the_packaged_one() -> None:
+    """Training scores each fold with a model fitted without it: `classify(model=...)`."""
+    packaged = load_model()
+    offer = packaged.classes.index("offer")
+    leaning = Model({"classes": packaged.classes, "temperature": 1.0, "weights": {},
+                     "bias": [9.0 if i == offer else 0.0 for i in range(len(packaged.classes))]})
+    body = "Thanks for the call yesterday; the slides are attached."
+    assert classify("", body, {}, "rita@lumenlabs.example", DAY).category != Category.OFFER
+    chosen = classify("", body, {}, "rita@lumenlabs.example", DAY, model=leaning)
+    assert chosen.category == Category.OFFER and chosen.confidence > 0.99
 
 
 @pytest.mark.parametrize(("text", "language"), [

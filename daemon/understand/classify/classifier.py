@@ -22,7 +22,7 @@ from radiosilence.mailformat import has_reply_prefix
 from radiosilence.model import Category, Classification, Timeframe
 from radiosilence.understand import senders
 from radiosilence.understand.classify.language import guess_language
-from radiosilence.understand.classify.learned import Scored, load_model, words
+from radiosilence.understand.classify.learned import Model, Scored, load_model, words
 from radiosilence.understand.classify.prefilter import Screen
 from radiosilence.understand.classify.rules import (
     CLAUSE_BREAK,
@@ -155,14 +155,15 @@ class Prepared:
 
 
 def classify(subject: str, body: str, headers: Mapping[str, str], sender: str,
-             sent_on: date) -> Classification:
+             sent_on: date, *, model: Model | None = None) -> Classification:
     """Classify one message from the employer's side.
 
     `sender` is the From address; `sent_on` the message's date in the user's timezone,
     used to turn a stated timeframe or return date into a date. Any of subject, body,
     headers and sender may be empty. Certain signals (RFC 3834 headers, auto-reply subjects,
     job boards) decide alone; otherwise the learned model weighs the wording together with
-    the phrase scores of the rules (`learned`).
+    the phrase scores of the rules (`learned`). `model` replaces the packaged model (training
+    measures a model fitted without the mail it is scored on).
     """
     prepared = prepare(subject, body, headers, sender, sent_on)
     sample = f"{subject}\n{prepared.text}"  # what the language is guessed from
@@ -171,7 +172,7 @@ def classify(subject: str, body: str, headers: Mapping[str, str], sender: str,
     if not prepared.tokens and set(prepared.signals) <= {"verdict:other"}:
         # Nothing to read and no rule spoke: the model would only repeat its prior.
         return _with_review(Classification(Category.OTHER, 0.5, (_NOTHING,)), sample)
-    scored = load_model().score(prepared.tokens, prepared.signals)
+    scored = (model or load_model()).score(prepared.tokens, prepared.signals)
     category = _model_category(scored, prepared)
     confidence = round(scored.probabilities[str(category)], 2)
     evidence = _model_evidence(scored, category) + _rule_evidence(prepared, category)
