@@ -101,6 +101,22 @@ def test_an_auto_reply_subject_in_each_language(subject: str) -> None:
     assert label("-", subject).category == Category.AUTO_REPLY
 
 
+
+# Automatic subjects in languages beyond the nine the product promises: the subject alone
+# decides, whatever the body says.
+@pytest.mark.parametrize("subject", [
+    "Αυτόματη απάντηση: Συνέντευξη", "Εκτός γραφείου", "Răspuns automat: Interviu",
+    "În afara biroului", "Përgjigje automatike", "Automatski odgovor: Intervju",
+    "Аутоматски одговор", "Izvan ureda", "Samodejni odgovor", "Автоматичен отговор",
+    "Automātiska atbilde", "Automatinis atsakymas", "Outomatiese antwoord: Onderhoud",
+    "Balasan otomatis: Wawancara", "Balasan automatik", "Trả lời tự động: Phỏng vấn",
+    "رد تلقائي: مقابلة", "מענה אוטומטי", "پاسخ خودکار", "स्वचालित उत्तर",
+    "ตอบกลับอัตโนมัติ",
+])
+def test_an_auto_reply_subject_in_more_languages(subject: str) -> None:
+    result = label("We would like to invite you to a second interview.", subject)
+    assert result.category == Category.AUTO_REPLY and result.confidence == 0.95, result
+
 # --- rejections, one per language ----------------------------------------------------------
 
 REJECTIONS = {

@@ -37,6 +37,16 @@ AUTO_SUBJECT = re.compile(
     r"resposta\s+automatica|odpowiedz\s+automatyczna|poza\s+biurem|dovolen|odsutnost|odsotnost|"
     r"automaticka\s+odpoved|esu\s+isvyk|ofis\s+disinda|otomatik\s+yanit|sajnalom,?\s+de\s+"
     r"jelenleg|отсут|вне\s+офиса|поза\s+офісом|автоответ|автовідповідь|извън\s+офиса|"
+    # Greek, Romanian, Albanian, Serbian, Croatian, Slovenian, Bulgarian, Latvian, Lithuanian.
+    r"αυτόματη\s+απάντηση|εκτός\s+γραφείου|raspuns\s+automat|in\s+afara\s+biroului|"
+    r"pergjigje\s+automatike|jashte\s+zyres|automatski\s+odgovor|аутоматски\s+одговор|"
+    r"van\s+kancelarije|ван\s+канцеларије|izvan\s+ureda|samodejni\s+odgovor|автоматичен\s+"
+    r"отговор|automatiska\s+atbilde|arpus\s+biroja|automatinis\s+atsakymas|"
+    # Afrikaans, Indonesian and Malay, Vietnamese, Arabic, Hebrew, Persian, Hindi, Thai.
+    r"outomatiese\s+antwoord|buite\s+kantoor|balasan\s+(?:otomatis|automatik)|di\s+luar\s+"
+    r"(?:kantor|pejabat)|trả\s+lời\s+tự\s+động|vắng\s+mặt|رد\s+(?:آلي|تلقائي)|خارج\s+المكتب|"
+    r"מענה\s+אוטומטי|תשובה\s+אוטומטית|מחוץ\s+למשרד|پاسخ\s+خودکار|خارج\s+از\s+دفتر|"
+    r"स्वचालित\s+उत्तर|कार्यालय\s+से\s+बाहर|ตอบกลับอัตโนมัติ|ไม่อยู่ที่สำนักงาน|"
     # Chinese, Japanese, Korean.
     r"自动回复|自動回覆|自動回复|自动答复|我现在无法回信|无法回信|無法回信|我暫時未能回信|不在|"
     r"自動返信|自動応答|부재|자동\s*응답)")
