@@ -192,6 +192,18 @@ def test_outlook_style_history_is_not_read() -> None:
     assert strip_quoted(body) == "Thank you, that's very kind."
 
 
+def test_a_saved_mail_keeps_its_text_below_its_own_headers() -> None:
+    # Mail saved or printed from a web client starts with its own headers: the "From:"
+    # there is not the start of a quoted history, and a later one still is.
+    body = ("Subject: Data engineer contract\nFrom: Sam <sam@staffing.example>\n"
+            "To: me@example.com\nDate Sent: Monday, April 18, 2022 1:55 PM\n\n"
+            "Please find the job description below.\n\nFrom: Older Thread <x@example.com>\n"
+            "We are delighted to offer you the position.\n")
+    assert strip_quoted(body) == ("Data engineer contract\n\n"
+                                  "Please find the job description below.")
+    assert label(body, "") != Category.OFFER
+
+
 def test_a_signature_is_cut_off() -> None:
     body = "Could you send two references?\n-- \nRita Reyes\nWe regret to inform: nothing"
     assert strip_quoted(body) == "Could you send two references?"

@@ -52,6 +52,11 @@ _QUOTE_START = re.compile(
     r"le\s.{4,160}\sa\s[ée]crit\s?:|el\s.{4,160}\sescribi[óo]:|op\s.{4,160}\sschreef\s.*:|"
     r"il\s.{4,160}\sha\sscritto:|den\s.{4,160}\sskrev\s.*:)\s*$", re.I)
 _WRAPPED_QUOTE = re.compile(r"^on\s.{4,200}$", re.I)  # "On Tue, ... Rita <" + "rita@x> wrote:"
+# The message's own headers printed above its text (a mail saved or printed from a web
+# client): "Subject: ...", "From: ...", "Date Sent: ...". A "From:" line lower down starts
+# the quoted history; in this block it does not.
+_OWN_HEADER = re.compile(r"^(?:subject|from|to|cc|date|sent|date sent|date received|"
+                         r"reply-to):\s", re.I)
 _VALEDICTION = re.compile(
     r"^(?i:best|best regards|kind regards|warm regards|warmest regards|regards|many thanks|thanks|"
     r"thanks again|thank you|cheers|all the best|all best|warmly|warm wishes|best wishes|"
@@ -86,8 +91,14 @@ def strip_quoted(body: str) -> str:
     """The new text of a reply: quoted lines, the quoted history and the signature removed."""
     kept: list[str] = []
     lines = body.splitlines()
+    at_top = True  # no text yet but the message's own headers
     for index, line in enumerate(lines):
         stripped = line.strip()
+        if at_top and _OWN_HEADER.match(stripped):
+            if stripped[:8].lower() == "subject:":
+                kept.append(stripped[8:])  # the subject is the mail's words; the rest is not
+            continue
+        at_top = at_top and not stripped
         if (stripped == "--" or line.rstrip("\r") == "-- " or _QUOTE_START.match(stripped)
                 or _DISCLAIMER.match(stripped)
                 or (_WRAPPED_QUOTE.match(stripped) and index + 1 < len(lines)
