@@ -102,6 +102,49 @@ def test_an_auto_reply_subject_in_each_language(subject: str) -> None:
 
 
 
+# Notes in languages beyond the nine the product promises, with no automatic subject: the
+# body alone must say "away" (their subjects are tested below).
+MORE_AWAY = {
+    "el": ("Καλησπέρα, είμαι εκτός γραφείου έως τις 20 Μαρτίου και θα "
+           "απαντήσω όταν επιστρέψω."),
+    "ro": ("Bună ziua, sunt în concediu până pe 20 martie și voi răspunde la "
+           "întoarcerea mea."),
+    "sq": ("Përshëndetje, jam jashtë zyrës deri më 20 mars dhe do t'ju "
+           "përgjigjem pas kthimit tim."),
+    "sr": ("Poštovani, trenutno sam na odmoru i odgovoriću po povratku."),
+    "sr-cyrl": ("Поштовани, тренутно сам на одмору и одговорићу по "
+                "повратку."),
+    "hr": ("Poštovani, izvan ureda sam do 20. ožujka, odgovorit ću nakon mog "
+           "povratka."),
+    "sl": ("Pozdravljeni, odsotna sem do 20. marca in bom odgovorila po "
+           "vrnitvi."),
+    "bg": ("Здравейте, отсъствам до 20 март и ще отговоря след "
+           "завръщането си."),
+    "lv": ("Labdien, esmu ārpus biroja līdz 20. martam."),
+    "lt": ("Laba diena, nebūsiu biure iki kovo 20 d.; atsakysiu, kai "
+           "grįšiu."),
+    "af": ("Goeie dag, ek is buite kantoor tot 20 Maart en sal "
+           "antwoord wanneer ek terug is."),
+    "id": ("Halo, saya sedang cuti sampai 20 Maret dan akan membalas "
+           "setelah saya kembali."),
+    "ms": ("Salam, saya berada di luar pejabat sehingga 20 Mac."),
+    "vi": ("Xin chào, tôi vắng mặt đến ngày 20 tháng 3 và sẽ trả lời khi "
+           "quay lại."),
+    "ar": ("مرحبا، أنا خارج المكتب حتى 20 مارس وسأرد عند عودتي."),
+    "he": ("שלום, אני מחוץ למשרד עד 20 במרץ ואחזור אליך עם שובי."),
+    "fa": ("سلام، تا ۲۰ مارس در مرخصی هستم و پس از بازگشت پاسخ می‌دهم."),
+    "hi": ("नमस्ते, मैं 20 मार्च तक छुट्टी पर हूँ और लौटने पर जवाब दूँगा।"),
+    "th": ("สวัสดีครับ ผมลาพักร้อนถึงวันที่ 20 มีนาคม"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(MORE_AWAY))
+def test_an_away_note_in_more_languages(language: str) -> None:
+    result = label(MORE_AWAY[language], subject="")
+    assert result.category == Category.AUTO_REPLY, result.evidence
+    assert result.confidence >= 0.9  # the rules' note, not a guess of the model's
+
+
 # Automatic subjects in languages beyond the nine the product promises: the subject alone
 # decides, whatever the body says.
 @pytest.mark.parametrize("subject", [

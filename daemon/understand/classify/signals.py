@@ -112,7 +112,25 @@ AUTO_BODY = FirstOf(re.compile(
     r"\bbulunmayacagim|\bizindeyim|буду\s+отсутствовать|\bотсутствую|\bв\s+отпуске|"
     r"\bвідсутн|\bу\s+відпустці|няма\s+да\s+бъда\s+на\s+разположение|\bотсъств|ќе\s+бидам\s+"
     r"отсутен|"
+    # Greek, Romanian, Albanian, Serbian, Croatian, Bosnian, Slovenian, Latvian, Lithuanian.
+    r"εκτός\s+γραφείου|απουσιάζω|(?:είμαι|βρίσκομαι)\s+σε\s+(?:άδεια|διακοπές)|μόλις\s+"
+    r"επιστρέψω|κατά\s+την\s+επιστροφή\s+μου|\bin\s+afara\s+biroului|\b(?:sunt|voi\s+fi)\s+"
+    r"(?:\w+\s+)?(?:in\s+concediu|plecat|plecata|absent|absenta)\b|\bla\s+intoarcerea\s+mea|"
+    r"\bdupa\s+ce\s+ma\s+intorc|\bjashte\s+zyres|\bne\s+pushime|\bpas\s+kthimit\s+tim|"
+    r"\b(?:van\s+kancelarije|izvan\s+ureda)|ван\s+канцеларије|\b(?:sam|cu\s+biti)\s+na\s+"
+    r"odmoru|(?:сам|ћу\s+бити)\s+на\s+одмору|\bodsutn[ai]\b|\bodsutan\b|одсутан|"
+    r"\b(?:po|nakon)\s+(?:mog\s+)?povratka|по\s+повратку|\bpo\s+(?:moji\s+)?vrnitvi|"
+    r"\barpus\s+biroja|\batvalinajuma\b|\batgriezisos\b|\bnebusiu\s+(?:biure|pasiekiam)|"
+    r"\bgrisiu\b|"
+    # Afrikaans, Indonesian and Malay, Vietnamese, Arabic, Hebrew, Persian, Hindi, Thai.
+    r"\bbuite\s+(?:die\s+)?kantoor|\bmet\s+verlof\b|\bdi\s+luar\s+(?:kantor|pejabat)|"
+    r"\b(?:sedang|saya)\s+(?:\w+\s+)?(?:cuti|berlibur|bercuti)\b|\bsetelah\s+saya\s+kembali|"
+    r"\bsekembalinya\s+saya|vắng\s+mặt|\bngoai\s+van\s+phong|nghỉ\s+phep|"
+    r"خارج\s+المكتب|في\s+إجازة|(?:عند|بعد)\s+عودتي|מחוץ\s+למשרד|בחופשה|(?:עם|לאחר)\s+"
+    r"שובי|خارج\s+از\s+دفتر|در\s+مرخصی|कार्यालय\s+से\s+बाहर|छुट्टी\s+पर|अवकाश\s+पर|"
+    r"ไม่อยู่ที่สำนักงาน|ลาพักร้อน|ลาพักผ่อน|"
     # Chinese, Japanese, Korean: no word boundaries.
+    r"出差中|请假中|休年假|休暇中|外出中|출장\s*중|"
     r"无法回信|無法回信|暂时无法回复|暫時無法回覆|不在办公室|不在辦公室|正在休假|不在にして|"
     r"不在です|休暇を|出張中|休假中|席を外して|부재\s*중|부재\s*예정|휴가\s*중"))
 # Weaker: a system saying nobody reads this, or calling itself automatic.
