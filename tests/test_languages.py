@@ -91,6 +91,38 @@ def test_everyday_wording_of_away_notes(body: str, back: date) -> None:
     assert result.return_date == back
 
 
+@pytest.mark.parametrize("body", [
+    # A recruiter's away note names what it covers: the recruiting words come after the news.
+    "Thank you for your message. I am away until 20 March. Applications received in the "
+    "meantime will be reviewed on my return, and we will get back to you within two weeks.",
+    "Automatic reply: I am on annual leave and will return on 23 March. Your application has "
+    "been received and will be considered after my return.",
+    "Thanks for getting in touch. Our recruiting team is out of the office for the holidays "
+    "and will be back on 5 January. We will respond to applications and interview requests "
+    "then.",
+    "I am out of office with no access to email. Unfortunately I cannot respond to your "
+    "application before 23 March.",
+    # Its promise to answer "tomorrow" is its return, not an employer's timeframe.
+    "I'm out of the office today. I'll get back to you tomorrow.",
+    "Please note I no longer work at Lumen Labs. For recruiting matters please write to "
+    "careers@lumenlabs.example.",
+    "See on automaatne vastus. Loen teie kirja hiljem.",
+])
+def test_an_away_note_about_recruiting_is_still_automatic(body: str) -> None:
+    result = classify("", body, {}, RECRUITER, TUESDAY)
+    assert result.category == Category.AUTO_REPLY, result.evidence
+
+
+def test_a_recruiter_who_is_away_next_week_still_writes_an_invitation() -> None:
+    # An away phrase far down a person's mail is news in passing, not an away note.
+    body = ("Thanks for your time on the phone today. We would like to invite you to a second "
+            "interview with the team lead on Thursday 12 March at 10:00 in our Berlin office. "
+            "Please confirm that the time works for you. Just so you know, I am on holiday "
+            "next week, so my colleague Sam will be your contact until I return.")
+    assert label(body, "Second interview").category in (Category.NEXT_ROUND,
+                                                         Category.INTERVIEW_INVITE)
+
+
 @pytest.mark.parametrize("subject", [
     "Abwesenheitsnotiz: Ihre Nachricht", "Réponse automatique : Entretien",
     "Respuesta automática: Entrevista", "Risposta automatica: Colloquio", "Afwezig",

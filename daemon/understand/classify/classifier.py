@@ -70,17 +70,18 @@ _DISCLAIMER = re.compile(r"^(?:confidentiality notice|this (?:e-?mail|message) (
                          r"attachments? )?(?:is|are|may (?:be|contain)) (?:confidential|"
                          r"intended|privileged))", re.I)
 _SIGNATURE_LINES = 8  # a valediction with more than this below it is not a sign-off
+_AWAY_FIRST = 200  # characters: an away phrase this near the start is the note's first news
 # Below this calibrated confidence a label is flagged for the user to check. Read off the
 # out-of-fold table of bench/train_classifier.py on the tune part of the real corpus: at 0.7
-# about one model-decided message in nine is flagged, close to three in five of the model's
-# errors among them, and the unflagged rest is 97% right; 0.6 would catch about a third of
-# the errors, 0.8 flag one message in six to catch three in four.
+# about one model-decided message in eight is flagged, two thirds of the model's errors
+# among them, and the unflagged rest is 97% right; 0.6 would catch half the errors, 0.8 flag
+# one message in six to catch four in five.
 REVIEW_BELOW = 0.7
 _NOTHING = "no recruiting words, headers or sender recognised"
 # The model alone calls mail an auto-reply only from this probability on (else the rules
 # must have seen an away note). Read off the wording-only table of bench/train_classifier.py
 # on the tune part (every tune auto-reply has an away note, so the words are read without
-# it): from 0.3 on it calls no other mail an auto-reply; 0.6 keeps a wide margin above that
+# it): from 0.4 on it calls no other mail an auto-reply; 0.6 keeps a margin above that
 # and still finds 36 of the 37.
 AUTO_REPLY_AT = 0.6
 # A phrase score the rules are sure of (one strong phrase, or two that agree).
@@ -200,11 +201,14 @@ def classify(subject: str, body: str, headers: Mapping[str, str], sender: str,
 
 def _model_category(scored: Scored, prepared: Prepared) -> Category:
     """The model's label, except where it is unsure: then a phrase the rules know well
-    (a score of RULES_SURE or more) decides, and an auto-reply needs an away note behind it
+    (a score of RULES_SURE or more) decides, unless the model's auto-reply has an away note
+    behind it; and a model's auto-reply needs an away note behind it
     (a short mail with no recruiting words looks like a template to the model, and calling a
     person's mail automatic would stop the clock on a real conversation)."""
     ranked = sorted(scored.probabilities, key=scored.probabilities.__getitem__, reverse=True)
-    if scored.probabilities[ranked[0]] < REVIEW_BELOW and prepared.board is not None:
+    noted_away = ranked[0] == Category.AUTO_REPLY and prepared.away
+    if (scored.probabilities[ranked[0]] < REVIEW_BELOW and prepared.board is not None
+            and not noted_away):  # "for interview requests, write to ..." is still away
         ruled = _decide(prepared.board)
         if ruled != Category.OTHER and prepared.board.scores[ruled] >= RULES_SURE:
             return ruled
@@ -261,7 +265,7 @@ def _signals(board: _Board, away: tuple[str, float] | None,
     signals: dict[str, float] = {}
     if away:
         signals["away"] = 1.0 if away[1] >= 0.9 else 0.5
-    if timeframe:
+    if timeframe and not away:  # an away note's "I'll answer tomorrow" is its return
         signals["timeframe"] = 1.0 if timeframe.due else 0.5
     if board.stage:
         signals["stage"] = min(board.stage, 4.0) / 4
@@ -323,7 +327,9 @@ def _away_note(text: str, board: _Board) -> tuple[str, float] | None:
     flat = flatten(text)
     folded = fold(flat)
     content = board.best_content()
-    if content < 4 and (match := AUTO_BODY.search(folded)):
+    # An away note says so first; the recruiting words after it ("for your application,
+    # write to ...") do not make it a person's answer.
+    if (match := AUTO_BODY.search(folded)) and (content < 4 or match.start() < _AWAY_FIRST):
         return f"text: {flat[match.start():match.end()]}", 0.9
     if content < 3 and (match := AUTO_SYSTEM.search(folded)):
         return f"text: {flat[match.start():match.end()]}", 0.85

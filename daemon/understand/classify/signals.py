@@ -59,7 +59,8 @@ AUTO_BODY = FirstOf(re.compile(
     r"parental\s+"
     r"|maternity\s+|paternity\s+|sick\s+|study\s+)?leave|out\s+on\s+leave|travell?ing|on\s+"
     r"(?:vacation|holiday|holidays|sabbatical|a\s+business\s+trip)|off\s+sick|out\s+of\s+office)|"
-    r"\bout\s+of\s+(?:the\s+)?office\s+(?:until|till|today|from|on|and|with)|\b(?:limited|no)\s+"
+    r"\bout\s+of\s+(?:the\s+)?office\s+(?:until|till|today|from|on|and|with|for)|\bwe(?:'ll|\s+"
+    r"will)\s+be\s+back\s+(?:on|in\s+the\s+office)\b|\b(?:limited|no)\s+"
     r"access\s+to\s+(?:my\s+)?e-?mail|\b(?:e-?mail|message)\s+(?:will\s+not|won't)\s+be\s+"
     r"forwarded|\bhas\s+not\s+been\s+forwarded|\bin\s+my\s+absence|\bwhen\s+i'm\s+back\b|"
     r"\bi\s+(?:will\s+"
@@ -139,12 +140,12 @@ AUTO_SYSTEM = FirstOf(re.compile(
     r"in\s+use|read)|"
     r"\bunmonitored\b|\bunattended\s+mailbox|\breplies\s+to\s+this\s+(?:address|"
     r"e-?mail)\s+are\s+not|"
-    r"\bno\s+longer\s+(?:with|at|works\s+(?:at|for)|employed)|\b(?:this\s+is\s+an?\s+)?"
+    r"\bno\s+longer\s+(?:with|at|works?\s+(?:at|for|here)|employed)|\b(?:this\s+is\s+an?\s+)?"
     r"(?:automatic|automated)\s+(?:reply|response)|\bautomatic\s+acknowledg|"
     r"\b(?:ceci\s+est\s+une?|dies\s+ist\s+eine|este\s+es\s+un|dit\s+is\s+een|questo\s+e\s+un|"
     r"esta\s+e\s+uma|ez\s+egy)\s+(?:reponse|message|automatische|mensaje|automatisch|messaggio|"
     r"mensagem|automatikus)\s*(?:automatique|antwort|automatico|antwoord|automatico|automatica|"
-    r"uzenet)?|自动回复|自動回覆|自動返信|自動応答|자동\s*(?:회신|응답)"))
+    r"uzenet)?|\bsee\s+on\s+automaatne\s+vastus|自动回复|自動回覆|自動返信|自動応答|자동\s*(?:회신|응답)"))
 # "Hi Jonas," is a person writing; an out-of-office note greets nobody by name.
 PERSONAL_GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|dear|hallo|bonjour|hola|hej|ciao|goedendag)\s+(?!there\b|all\b|team\b|"
