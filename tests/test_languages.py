@@ -225,6 +225,42 @@ def test_a_rejection_in_each_language(language: str) -> None:
     assert result.category == Category.REJECTION, result.evidence
 
 
+INVITATIONS = {
+    "fr": "Bonjour Léa, merci pour ta candidature. Nous aimerions organiser un premier échange "
+          "en visio de vingt minutes. Quelles sont tes disponibilités la semaine prochaine ?",
+    "fr-confirmed": "Parfait, c'est noté pour jeudi 14h. Tu vas recevoir une invitation avec le "
+                    "lien de la visio.",
+    "de": "Guten Tag Frau Weber, wir möchten Sie gern zu einem Vorstellungsgespräch in unser "
+          "Büro in Köln einladen. Wann hätten Sie Zeit?",
+    "es": "Hola Lucía, nos gustaría invitarte a una entrevista con el equipo. ¿Cuál es tu "
+          "disponibilidad esta semana?",
+    "nl": "Beste Sanne, graag willen we je uitnodigen voor een kennismakingsgesprek. Wanneer "
+          "ben je beschikbaar?",
+    "it": "Gentile Marco, vorremmo fissare un colloquio conoscitivo. Ci indichi la sua "
+          "disponibilità per la prossima settimana.",
+    "pt": "Olá Rita, gostaríamos de agendar uma entrevista com a equipa. Qual é a sua "
+          "disponibilidade?",
+}
+
+
+@pytest.mark.parametrize("language", sorted(INVITATIONS))
+def test_an_invitation_in_each_language(language: str) -> None:
+    for subject in ("", "Re: Interview"):
+        result = label(INVITATIONS[language], subject)
+        assert result.category == Category.INTERVIEW_INVITE, (subject, result.evidence)
+
+
+@pytest.mark.parametrize("body", [
+    # Only if the profile is kept: a promise of an interview is an acknowledgement.
+    "Merci pour votre candidature. Si votre profil est retenu, nous vous proposerons un "
+    "entretien dans les prochaines semaines.",
+    "Vielen Dank für Ihre Bewerbung. Sollten Sie in die engere Auswahl kommen, werden wir Sie "
+    "zu einem Gespräch einladen.",
+])
+def test_an_interview_promised_on_a_condition_is_not_an_invitation(body: str) -> None:
+    assert label(body).category != Category.INTERVIEW_INVITE
+
+
 def test_once_again_is_not_a_condition() -> None:
     assert label("Once again, thank you for your time; we will not be moving forward with your "
                  "application.", "Your application").category == Category.REJECTION

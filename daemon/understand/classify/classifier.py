@@ -73,9 +73,9 @@ _SIGNATURE_LINES = 8  # a valediction with more than this below it is not a sign
 _AWAY_FIRST = 200  # characters: an away phrase this near the start is the note's first news
 # Below this calibrated confidence a label is flagged for the user to check. Read off the
 # out-of-fold table of bench/train_classifier.py on the tune part of the real corpus: at 0.7
-# about one model-decided message in eight is flagged, two thirds of the model's errors
-# among them, and the unflagged rest is 97% right; 0.6 would catch half the errors, 0.8 flag
-# one message in six to catch four in five.
+# about one model-decided message in nine is flagged, three in five of the model's errors
+# among them, and the unflagged rest is 96% right; 0.6 would catch half the errors, 0.8 flag
+# one message in six to catch three in four.
 REVIEW_BELOW = 0.7
 _NOTHING = "no recruiting words, headers or sender recognised"
 # The model alone calls mail an auto-reply only from this probability on (else the rules
@@ -200,20 +200,20 @@ def classify(subject: str, body: str, headers: Mapping[str, str], sender: str,
 
 
 def _model_category(scored: Scored, prepared: Prepared) -> Category:
-    """The model's label, except where it is unsure: then a phrase the rules know well
-    (a score of RULES_SURE or more) decides, unless the model's auto-reply has an away note
-    behind it; and a model's auto-reply needs an away note behind it
-    (a short mail with no recruiting words looks like a template to the model, and calling a
-    person's mail automatic would stop the clock on a real conversation)."""
+    """The model's label, except where it is unsure, or calls mail automatic with no away
+    note behind it: then a phrase the rules know well (a score of RULES_SURE or more)
+    decides. A model's auto-reply with no away note also needs AUTO_REPLY_AT: a short mail,
+    or one in a language the model has mostly seen in templates, looks automatic to it, and
+    calling a person's mail automatic would stop the clock on a real conversation."""
     ranked = sorted(scored.probabilities, key=scored.probabilities.__getitem__, reverse=True)
-    noted_away = ranked[0] == Category.AUTO_REPLY and prepared.away
-    if (scored.probabilities[ranked[0]] < REVIEW_BELOW and prepared.board is not None
-            and not noted_away):  # "for interview requests, write to ..." is still away
+    unnoted_auto = ranked[0] == Category.AUTO_REPLY and not prepared.away
+    unsure = scored.probabilities[ranked[0]] < REVIEW_BELOW
+    # (An away note's "for interview requests, write to ..." does not overrule it.)
+    if ((unsure and ranked[0] != Category.AUTO_REPLY) or unnoted_auto) and prepared.board:
         ruled = _decide(prepared.board)
         if ruled != Category.OTHER and prepared.board.scores[ruled] >= RULES_SURE:
             return ruled
-    if (ranked[0] == Category.AUTO_REPLY and not prepared.away
-            and scored.probabilities[ranked[0]] < AUTO_REPLY_AT):
+    if unnoted_auto and scored.probabilities[ranked[0]] < AUTO_REPLY_AT:
         return Category(ranked[1])
     return Category(ranked[0])
 

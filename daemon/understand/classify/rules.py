@@ -268,6 +268,39 @@ INTERVIEW_INVITE = _rules(
           r"\bthe\s+invite\b|\binvite\s+(?:is\s+)?on\s+its\s+way|\bphoto\s+id\b|\bat\s+reception"),
 )
 
+# Invitations in French, German, Spanish, Dutch, Italian and Portuguese: an interview, a
+# call or a meeting being set up, a question for the candidate's free times, a time noted.
+INTERVIEW_INVITE_ABROAD = _rules(
+    Category.INTERVIEW_INVITE,
+    (3, r"\b(?:planifier|organiser|fixer|caler|programmer|proposer|convenir\s+d')\s*(?:un|une|"
+        r"le|la)\s+(?:\w+\s+){0,3}?(?:entretien|echange|appel|rendez-vous|rencontre|visio)\b|"
+        r"\b(?:vous|te)\s+(?:inviter|convier|convoquer)\s+(?:a|pour)\s+(?:un|une|le|la)\s+"
+        r"(?:\w+\s+){0,2}?(?:entretien|echange|rencontre|rendez-vous)\b|\binvitation\s+(?:a|pour)\s+"
+        r"(?:un|une|l')\s*(?:\w+\s+)?(?:entretien|echange)\b", "nc"),
+    (3, r"\b(?:einladen|einladung)\s+(?:\w+\s+){0,3}?(?:vorstellungsgesprach|gesprach|interview|"
+        r"kennenlerngesprach|telefonat|videocall)|\btermin\s+(?:fur|zu[mr]?)\s+(?:ein(?:em)?\s+|"
+        r"das\s+)?(?:\w+\s+)?(?:gesprach|interview|telefonat)\b|"
+        # The verb at the end, or split: "zu einem Gespräch einladen", "laden Sie zu ... ein".
+        r"\bzu\s+(?:einem|unserem|dem)\s+(?:\w+\s+)?(?:vorstellungsgesprach|gesprach|interview|"
+        r"kennenlerngesprach)\s+(?:\w+\s+){0,6}?(?:einladen|einzuladen)\b|\b(?:laden|lade)\s+"
+        r"(?:sie|dich|euch)\s+(?:\w+\s+){0,3}?zu\s+(?:einem|unserem|dem)\s+(?:\w+\s+)?"
+        r"(?:vorstellungsgesprach|gesprach|interview|kennenlerngesprach)\b", "nc"),
+    (3, r"\b(?:invitar(?:te|le)?|convocar(?:te|le)?)\s+a\s+una\s+(?:\w+\s+)?(?:entrevista|"
+        r"llamada|reunion)\b|\b(?:agendar|programar|concertar|coordinar|marcar)\s+uma?\s+"
+        r"(?:\w+\s+)?(?:entrevista|llamada|reunion|conversa|chamada)\b|\b(?:convida-lo|"
+        r"convida-la|convidar)\s+(?:\w+\s+)?para\s+uma\s+(?:\w+\s+)?(?:entrevista|conversa)\b|"
+        r"\buitnodig(?:en|ing)\s+voor\s+een\s+(?:\w+\s+)?(?:gesprek|sollicitatiegesprek|"
+        r"kennismakingsgesprek|interview)\b|\b(?:invitarla|invitarti|convocarla|convocarti)\s+a\s+"
+        r"(?:un|una)\s+(?:\w+\s+)?(?:colloquio|intervista|chiamata)\b|\b(?:fissare|programmare|"
+        r"organizzare)\s+(?:un|una)\s+(?:\w+\s+)?(?:colloquio|intervista|chiamata)\b", "nc"),
+    (1.5, r"\b(?:vos|tes)\s+disponibilites|\b(?:seriez|serais)[\s-]+(?:vous|tu)\s+disponibles?|"
+          r"\bchoisir\s+(?:le|un|votre|ton)\s+creneau|\bwann\s+(?:haben|hatten)\s+sie\s+zeit|"
+          r"\bihre\s+verfugbarkeit|\b(?:tu|su)\s+disponibilidad|\bwanneer\s+(?:ben\s+je|bent\s+u)\s+"
+          r"beschikbaar|\bla\s+sua\s+disponibilita|\ba\s+sua\s+disponibilidade", "c"),
+    (1.5, r"\bc'est\s+note\s+pour\s+(?:lundi|mardi|mercredi|jeudi|vendredi|demain|le\s+\d)"),
+    (1.5, r"\b(?:recu|recevoir|envoye)\s+(?:une|l')\s*invitation\b"),
+)
+
 APPLICATION_ACK = _rules(
     Category.APPLICATION_ACK,
     (4, r"\b(?:received|receipt\s+of|got)\s+your\s+(?:[\w-]+\s+)?(?:application|cv|resume|"
@@ -345,7 +378,7 @@ OTHER = _rules(
 )
 
 RULES: tuple[Rule, ...] = (*REJECTION, *REJECTION_ABROAD, *OFFER, *NEXT_ROUND, *INTERVIEW_INVITE,
-                           *APPLICATION_ACK, *TIMEFRAME_UPDATE, *OTHER)
+                           *INTERVIEW_INVITE_ABROAD, *APPLICATION_ACK, *TIMEFRAME_UPDATE, *OTHER)
 
 # Ties go to the earlier category: a decision outranks a step, a step outranks news.
 PRIORITY = (Category.REJECTION, Category.OFFER, Category.NEXT_ROUND, Category.INTERVIEW_INVITE,
