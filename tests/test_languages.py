@@ -84,6 +84,10 @@ def test_an_out_of_office_note_in_each_language(language: str) -> None:
     # Away until Friday 20 March: back on the Monday.
     ("Hello, I'm away from my desk until 20 March and will get back to you when I return.",
      date(2026, 3, 23)),
+    # Away notes that say only that the writer is away, and when.
+    ("Danke für Ihre Mail. Ich bin vom 16. März bis 20. März 2026 abwesend.", date(2026, 3, 23)),
+    ("Thanks for writing. I am currently unavailable until 20 March and will answer as soon "
+     "as I return.", date(2026, 3, 23)),
 ])
 def test_everyday_wording_of_away_notes(body: str, back: date) -> None:
     result = label(body)
@@ -317,6 +321,18 @@ def test_a_conditional_no_is_an_acknowledgement(body: str) -> None:
     ("Je serai absente du 16 au 18 mars.", date(2026, 3, 19)),
     ("Estaré ausente del 16 al 18 de marzo.", date(2026, 3, 19)),
     ("Sarò in ferie dal 16 al 18 marzo.", date(2026, 3, 19)),
+    # A German note with its days written out, an English one with its own date order.
+    ("Ich bin vom 16. März bis 18. März 2026 abwesend und antworte nach meiner Rückkehr.",
+     date(2026, 3, 19)),
+    ("I will be out of the office starting 16/03/2026 and will not return until 06/04/2026.",
+     date(2026, 4, 6)),  # 16/03 can only be day first, so 06/04 is the 6th of April
+    # A month named once before a range of days: the range ends on the second day.
+    ("I am out of the office on March 16-18 with limited access to email.", date(2026, 3, 19)),
+    ("Our offices are closed from March 16–20, 2026.", date(2026, 3, 23)),
+    ("I'm away March 16th to 18th.", date(2026, 3, 19)),
+    ("I'm on leave 16th-18th March.", date(2026, 3, 19)),
+    ("3月16日から18日まで休暇をいただいております。", date(2026, 3, 19)),
+    ("我3月16日至18日休假。", date(2026, 3, 19)),
     # Weekday names alone: the next such day after the message.
     ("Rientrerò lunedì.", date(2026, 3, 16)),
     ("Vanaf maandag ben ik weer op kantoor.", date(2026, 3, 16)),
@@ -331,6 +347,9 @@ def test_return_dates(text: str, back: date) -> None:
 def test_a_range_start_is_not_a_return() -> None:
     assert return_date("Ich bin ab dem 16.03. im Urlaub.", TUESDAY) is None
     assert return_date("I will be on leave from 16 March.", TUESDAY) is None
+    # A day then a time is no range of days.
+    assert return_date("I am out of the office on March 16 - 12:30 is my next slot.",
+                       TUESDAY) is None
 
 
 def test_an_ambiguous_slashed_date_follows_the_language_then_plausibility() -> None:

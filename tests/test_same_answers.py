@@ -303,10 +303,16 @@ def test_the_language_is_the_plain_count() -> None:
 
 
 def _reference_month_first(folded: str) -> bool:
-    """The writer's date order as it was read: each word list one alternation."""
+    """The writer's date order as it was read: each word list one alternation, after the
+    order the text's own full slashed dates allow, when they agree."""
     def count(words: Sequence[str]) -> int:
         alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
         return len(re.findall(rf"\b(?:{alternatives})\b", folded[:3000]))
+    full = re.findall(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(?:\d{4}|\d{2})(?![\d/])", folded[:3000])
+    stated = {int(day_or_month) <= 12 for day_or_month, other in full
+              if (int(day_or_month) > 12) != (int(other) > 12)}
+    if len(stated) == 1:
+        return stated.pop()
     if re.search(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]", folded[:3000]):
         return True
     english = count(date_words.ENGLISH)

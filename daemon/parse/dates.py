@@ -95,14 +95,19 @@ _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
 _ENGLISH = frozenset(ENGLISH)
 _NOT_ENGLISH = frozenset(NOT_ENGLISH)
 _WORD_RUN = re.compile(r"\w+")
+_SLASHED_FULL = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(?:\d{4}|\d{2})(?![\d/])")
 MAX_TEXT = 20_000  # a promise or an away note is short; beyond this is a pasted document
 _PLAUSIBLE = (timedelta(days=-7), timedelta(days=120))  # around the message date
 
 
 def month_first(folded: str) -> bool:
-    """Whether slashed dates in this (folded) text put the month first: English (read as
-    American) and Chinese, Japanese or Korean text do; the rest of Europe does not."""
+    """Whether slashed dates in this (folded) text put the month first. The text's own full
+    dates say so when one can be read only one way ("from 20/04/2017": day first) and none
+    says otherwise; else English (read as American) and Chinese, Japanese or Korean text
+    do, the rest of Europe does not."""
     sample = folded[:3000]
+    if (stated := _stated_order(sample)) is not None:
+        return stated
     if _CJK.search(sample):
         return True
     # Counted over the runs of word characters: the matches of "\b(?:the|and|...)\b",
@@ -110,6 +115,17 @@ def month_first(folded: str) -> bool:
     runs = _WORD_RUN.findall(sample)
     english = sum(map(_ENGLISH.__contains__, runs))
     return english >= 2 and english > 2 * sum(map(_NOT_ENGLISH.__contains__, runs))
+
+
+def _stated_order(sample: str) -> bool | None:
+    """Month first (True) or day first (False), as the text's slashed full dates that allow
+    one reading only agree; None when none does or they disagree (a quoted US timestamp
+    under a European note)."""
+    if "/" not in sample:
+        return None
+    orders = {int(first) <= 12 for first, second in _SLASHED_FULL.findall(sample)
+              if (int(first) > 12) != (int(second) > 12)}
+    return orders.pop() if len(orders) == 1 else None
 
 
 def parse_date(text: str, after: date, month_first: bool = False) -> date | None:

@@ -11,7 +11,10 @@ Every date in the note is read with a few words on either side:
 - Dutch "tot D" without "en met" is the one exception: Dutch keeps "tot" exclusive ("tot en
   met" is the inclusive form), so "tot 23 maart" is back on the 23rd;
 - a date that opens a range ("ab 16.03. bis ...", "from 16 March") is the first day away and
-  says nothing about the return.
+  says nothing about the return;
+- a range that names its month once, before both days ("July 10-31", "August 16 to 29",
+  "7月10日から31日まで"), is read as if the month stood before the second day too, so that
+  the second day is a date that ends the range.
 
 A stated return day wins over an "until"; among several, the first. Pure.
 """
@@ -24,6 +27,7 @@ from datetime import date
 from radiosilence.parse.dates import (
     DATE,
     MAX_TEXT,
+    MONTH,
     fold_accents,
     month_first,
     next_business_day,
@@ -53,11 +57,22 @@ _UNTIL_BEFORE = re.compile(
     r"(?:\buntil|\btill|\btil|\bthrough|\bthru|\bup\s+to|\bbis|\bjusqu'?(?:au|a|a\s+la)|"
     r"\bhasta|\b(?P<tot>tot)(?P<met>\s+en\s+met)?|\bt/m|\bfino\s+(?:al|a|alla)|\bate|"
     r"\btill\s+och\s+med|\bt\.o\.m\.?|\btil\s+og\s+med|\bdo|\bpo|\bkuni|\biki|\bfins\s+al|"
-    r"\bata|\bto|\bal|\bau|\bdo\s+dnia|\bдо|\bпо|至|到|~|〜|[\s\d.][-–])\s*(?:and\s+"
+    r"\bata|\bto|\bal|\bau|\bdo\s+dnia|\bдо|\bпо|至|到|~|〜|(?:[\s\d.]|st|nd|rd|th)[-–])\s*(?:and\s+"
     r"including\s+|einschlie(?:ss|ß)lich\s+|einschl\.?\s+|inkl\.?\s+|inklusive\s+|zum\s+|"
     r"(?:le|el|dem|den|the|il|o|dia|al|lo)\s+)*$")
 # After a date: "D まで", "D 까지", "D asti", and an inclusive mark that overrides Dutch "tot".
 _UNTIL_AFTER = re.compile(r"^\s*(?:まで|迄|까지|为止|asti\b|saakka\b|arte\b|kadar\b)")
+# A range of days ("10-31", "16th to 29th"), read as a month's when a month stands before it
+# ("july 10-31"). Not a day followed by a time or another number ("10-12:30", "10 - 3/4").
+# Found by its digits first: `re` skips fast to a digit, not to one of a hundred month names.
+_DAY_RANGE = re.compile(
+    r"(?<!\d)(?P<first>\d{1,2}(?:st|nd|rd|th)?)\s*(?P<to>[-–—]|to\b|through\b|thru\b|until\b|"
+    r"till\b)\s*(?P<last>\d{1,2})(?P<suffix>st|nd|rd|th)?\b(?![.:/]\d)")
+_MONTH_BEFORE = re.compile(rf"\b(?P<month>{MONTH})\s+$")
+# The same in Chinese and Japanese: "7月10日から31日", "7月10日至31日", "7月10日～31日".
+_CJK_RANGE = re.compile(
+    r"(?P<month>\d{1,2})\s*月\s*(?P<first>\d{1,2}\s*日(?:\s*[(（][月火水木金土日][)）])?)\s*"
+    r"(?P<to>から|至|到|~|〜|～|-|－)\s*(?P<last>\d{1,2})\s*日")
 _INCLUSIVE_AFTER = re.compile(
     r"^\s*\(?(?:inclus|incluse|inclusive|incluido|incluida|incluso|compres[oa]|inclusief|"
     r"einschlie(?:ss|ß)lich|included|wlacznie|vcetne)\b")
@@ -66,6 +81,7 @@ _INCLUSIVE_AFTER = re.compile(
 def return_date(text: str, sent_on: date) -> date | None:
     """The day the writer of an away note is back, or None (see the module docstring)."""
     folded = fold_accents(re.sub(r"\s+", " ", text[:MAX_TEXT].replace("\u2019", "'")))
+    folded = _spell_out_ranges(folded)
     order = month_first(folded)
     back: date | None = None
     until: date | None = None
@@ -99,3 +115,28 @@ def _kind(before: str, after: str) -> str | None:
     if _UNTIL_AFTER.search(after):
         return "until"
     return None
+
+
+def _spell_out_ranges(folded: str) -> str:
+    """`folded` with the month of a month-first day range repeated before its last day:
+    "july 10-31" becomes "july 10 - july 31", whose second date the cues read as the end."""
+    pieces, done = [], 0
+    for match in _DAY_RANGE.finditer(folded):
+        month = _MONTH_BEFORE.search(folded, max(0, match.start() - 12), match.start())
+        if month is None:
+            continue
+        to = match.group("to")
+        to = "-" if to in "-–—" else to  # the dash the until-cue knows
+        name = month.group("month")
+        pieces += [folded[done:match.start()], f"{match.group('first')} {to} {name} ",
+                   match.group("last"), match.group("suffix") or ""]
+        done = match.end()
+    folded = "".join(pieces) + folded[done:] if pieces else folded
+    if "月" in folded:
+        folded = _CJK_RANGE.sub(_cjk_range, folded)
+    return folded
+
+
+def _cjk_range(match: re.Match[str]) -> str:
+    month = match.group("month")  # "から" (from) included: the range's end is the cue's date
+    return f"{month}月{match.group('first')}〜{month}月{match.group('last')}日"

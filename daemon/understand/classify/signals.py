@@ -66,7 +66,8 @@ AUTO_BODY = FirstOf(re.compile(
     r"\bi\s+(?:will\s+"
     r"not|won't)\s+be\s+(?:available|in\s+the\s+office|reachable|checking)|"
     # The return and the stand-in that out-of-office templates promise in English.
-    r"\b(?:on|upon|after)\s+my\s+return\b|\bwhen\s+i\s+(?:return|get\s+back|am\s+back)\b|"
+    r"\b(?:on|upon|after)\s+my\s+return\b|\b(?:when|as\s+soon\s+as|once)\s+i\s+(?:return|"
+    r"get\s+back|am\s+back)\b|\bi\s+am\s+currently\s+(?:unavailable|not\s+available)\b|"
     r"\b(?:after|once)\s+i(?:'m|\s+am)\s+back\b|\bfor\s+(?:urgent|time[-\s]sensitive|"
     r"immediate)\s+(?:matters|requests|issues|enquiries|inquiries|queries|assistance)\b|"
     r"\bi(?:'m|\s+am)\s+(?:currently\s+)?away\s+(?:from\s+(?:my\s+desk|the\s+office|work)|"
@@ -78,7 +79,7 @@ AUTO_BODY = FirstOf(re.compile(
     # German.
     r"\bnicht\s+im\s+(?:buro|haus)|\bau(?:ss|ß)er\s+haus|\bim\s+urlaub|\bin\s+elternzeit|"
     r"\bnicht\s+erreichbar|\bwieder\s+(?:im\s+buro|erreichbar|fur\s+sie\s+da)|\bnicht\s+"
-    r"weitergeleitet|\bbin\s+(?:ich\s+)?(?:\w+\s+){0,5}?abwesend|\bnicht\s+zu\s+hause|\bauf\s+"
+    r"weitergeleitet|\bbin\s+(?:ich\s+)?(?:[\w.]+\s+){0,7}?abwesend|\bnach\s+meiner\s+ruckkehr|\bnicht\s+zu\s+hause|\bauf\s+"
     r"(?:dienst|geschafts)reise|\bnicht\s+am\s+platz|\b(?:bin|ist)\s+(?:\w+\s+){0,4}?wieder\s+da\b|"
     r"\berreichen\s+sie\s+mich\s+(?:\w+\s+){0,4}?wieder|"
     # French, Spanish, Catalan, Galician, Portuguese, Italian.
