@@ -149,3 +149,52 @@ def test_a_model_given_to_classify_replaces_the_packaged_one() -> None:
 ])
 def test_language_guess(text: str, language: str) -> None:
     assert guess_language(text) == language
+
+
+def _leaning(category: str, probability: float) -> Model:
+    """A model with no weights that gives `category` about `probability` whatever it reads."""
+    classes = load_model().classes
+    rest = (1 - probability) / (len(classes) - 1)
+    bias = [math.log(probability if c == category else rest) for c in classes]
+    return Model({"classes": classes, "temperature": 1.0, "weights": {}, "bias": bias})
+
+
+REFUSAL = ("Thank you for your time. After careful review we have decided not to move forward "
+           "with your application.")
+ACKNOWLEDGEMENT = ("Thanks for applying to Fernhill! We have received your application for the "
+                   "Data Analyst role and our recruiters will review it shortly. If you are not "
+                   "selected this time, keep an eye on our careers page for new openings.")
+
+
+def test_a_plain_refusal_outweighs_a_model_that_is_not_sure_of_something_milder() -> None:
+    unsure = classify("Your application", REFUSAL, {}, "talent@fernhill.example", DAY,
+                      model=_leaning("other", 0.8))
+    assert unsure.category == Category.REJECTION
+    assert unsure.needs_review  # the model's doubt stays visible: the person is asked
+    sure = classify("Your application", REFUSAL, {}, "talent@fernhill.example", DAY,
+                    model=_leaning("other", 0.97))
+    assert sure.category == Category.OTHER
+
+
+def test_a_model_rejection_with_no_phrase_of_refusal_gives_way_to_the_rules() -> None:
+    result = classify("Thanks for applying", ACKNOWLEDGEMENT, {}, "talent@fernhill.example",
+                      DAY, model=_leaning("rejection", 0.95))
+    assert result.category == Category.APPLICATION_ACK, result.evidence
+    refusal = classify("Your application", REFUSAL, {}, "talent@fernhill.example", DAY,
+                       model=_leaning("rejection", 0.95))
+    assert refusal.category == Category.REJECTION
+
+
+def test_an_away_note_wrapped_in_a_long_footer_is_still_automatic() -> None:
+    footer = ("This message and any attachments are confidential and intended only for the "
+              "addressee. If you received it in error, please notify the sender and delete it. ")
+    body = "I am out of the office until 20 March with no access to email.\n\n" + footer * 4
+    result = classify("Re: Interview", body, {}, "dana@fernhill.example", DAY,
+                      model=_leaning("other", 0.95))
+    assert result.category == Category.AUTO_REPLY
+    assert result.return_date == date(2025, 3, 21)
+    # An invitation from someone who mentions being away is still the invitation.
+    invite = ("I am out of the office until Thursday, but we would like to invite you to an "
+              "interview next week. Could you send me two times that suit you?")
+    assert classify("Interview", invite, {}, "dana@fernhill.example", DAY,
+                    model=_leaning("other", 0.95)).category != Category.AUTO_REPLY

@@ -265,6 +265,38 @@ def test_an_interview_promised_on_a_condition_is_not_an_invitation(body: str) ->
     assert label(body).category != Category.INTERVIEW_INVITE
 
 
+@pytest.mark.parametrize("body", [
+    # What acknowledgements from applicant-tracking systems add after "we received it".
+    "Thank you for your interest in Fernhill! We received your application for the Support "
+    "Engineer role. Our team will be in touch if your experience matches what we need. If you "
+    "are not selected for this role, please keep an eye on our jobs page.",
+    "Thanks for applying to Marlow & Finch. Your application for Legal Assistant has been "
+    "received. If you are not selected, we will keep your details on file and wish you every "
+    "success in your search.",
+    "Thank you for applying. We have received your application and will review it carefully. "
+    "Should you not be selected for an interview, please do not be discouraged from applying "
+    "for future openings.",
+])
+def test_an_acknowledgement_that_mentions_not_being_selected_is_not_a_rejection(
+        body: str) -> None:
+    result = label(body, "Thank you for your application")
+    assert result.category == Category.APPLICATION_ACK, result.evidence
+
+
+@pytest.mark.parametrize(("body", "subject"), [
+    ("Hi Sam, thanks again for meeting the team. After some thought we've decided to not move "
+     "forward with the process. I'm happy to talk it through if that helps.", "Following up"),
+    ("Thank you for completing the online assessment. You did not receive a passing score, so "
+     "your application will not be further considered for this role.", "Your application"),
+    ("Thank you for applying. Your application is no longer being considered for this "
+     "position.", "Application update"),
+    ("Vielen Dank für Ihre Bewerbung. Leider konnten wir Ihnen keine Gelegenheit zu einem "
+     "persönlichen Gespräch geben. Wir wünschen Ihnen viel Erfolg.", "Ihre Bewerbung"),
+])
+def test_refusals_in_plain_words(body: str, subject: str) -> None:
+    assert label(body, subject).category == Category.REJECTION
+
+
 def test_once_again_is_not_a_condition() -> None:
     assert label("Once again, thank you for your time; we will not be moving forward with your "
                  "application.", "Your application").category == Category.REJECTION

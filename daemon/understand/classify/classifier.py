@@ -86,6 +86,11 @@ _NOTHING = "no recruiting words, headers or sender recognised"
 AUTO_REPLY_AT = 0.6
 # A phrase score the rules are sure of (one strong phrase, or two that agree).
 RULES_SURE = 3.0
+# Below this rejection score the rules found no phrase of refusal at all (one weak word);
+# from _PLAIN_NO on they found a plain one, which the model must be this sure to overrule.
+_NO_PHRASE = 1.0
+_PLAIN_NO = 4.0
+_PLAIN_NO_BEATS = 0.9
 _SCREEN = Screen([rule.pattern for rule in RULES])
 
 
@@ -200,22 +205,50 @@ def classify(subject: str, body: str, headers: Mapping[str, str], sender: str,
 
 
 def _model_category(scored: Scored, prepared: Prepared) -> Category:
-    """The model's label, except where it is unsure, or calls mail automatic with no away
-    note behind it: then a phrase the rules know well (a score of RULES_SURE or more)
-    decides. A model's auto-reply with no away note also needs AUTO_REPLY_AT: a short mail,
-    or one in a language the model has mostly seen in templates, looks automatic to it, and
-    calling a person's mail automatic would stop the clock on a real conversation."""
+    """The model's label, except where the rules should decide (`_rules_decide`): then a
+    phrase the rules know well (a score of RULES_SURE or more) does. A model's auto-reply
+    with no away note also needs AUTO_REPLY_AT: a short mail, or one in a language the model
+    has mostly seen in templates, looks automatic to it, and calling a person's mail
+    automatic would stop the clock on a real conversation."""
     ranked = sorted(scored.probabilities, key=scored.probabilities.__getitem__, reverse=True)
     unnoted_auto = ranked[0] == Category.AUTO_REPLY and not prepared.away
-    unsure = scored.probabilities[ranked[0]] < REVIEW_BELOW
-    # (An away note's "for interview requests, write to ..." does not overrule it.)
-    if ((unsure and ranked[0] != Category.AUTO_REPLY) or unnoted_auto) and prepared.board:
+    if prepared.board and _rules_decide(scored.probabilities[ranked[0]], Category(ranked[0]),
+                                        unnoted_auto, prepared.board):
         ruled = _decide(prepared.board)
         if ruled != Category.OTHER and prepared.board.scores[ruled] >= RULES_SURE:
             return ruled
     if unnoted_auto and scored.probabilities[ranked[0]] < AUTO_REPLY_AT:
         return Category(ranked[1])
+    if ranked[0] == Category.OTHER and _plainly_away(prepared):
+        return Category.AUTO_REPLY
     return Category(ranked[0])
+
+
+def _plainly_away(prepared: Prepared) -> bool:
+    """An away note in so many words ("I am out of the office until ...") in mail that says
+    nothing the rules know of recruiting: the writer is away, however much signature or
+    legal footer around it makes the model read it as ordinary mail."""
+    return bool(prepared.away and prepared.away[1] >= 0.9 and prepared.board
+                and prepared.board.best_content() < RULES_SURE)
+
+
+def _rules_decide(probability: float, best: Category, unnoted_auto: bool,
+                  board: _Board) -> bool:
+    """Whether the rules' verdict, where they are sure of one, replaces the model's `best`:
+    - the model is unsure (below REVIEW_BELOW), and does not say automatic (an away note's
+      "for interview requests, write to ..." does not overrule the note);
+    - it says automatic with no away note behind it;
+    - it says rejection with no phrase of refusal in the text (an acknowledgement's "if you
+      are not selected, watch our careers page" reads like a no to the model, word by word);
+    - it says something milder than a rejection, short of sure (below _PLAIN_NO_BEATS), over
+      a plain phrase of refusal ("we have decided not to move forward"): a missed no drafts
+      a nudge to a company that said it. The low confidence sends it to review."""
+    if best == Category.AUTO_REPLY:
+        return unnoted_auto
+    rejection = board.scores[Category.REJECTION]
+    if best == Category.REJECTION:
+        return probability < REVIEW_BELOW or rejection < _NO_PHRASE
+    return probability < REVIEW_BELOW or (rejection >= _PLAIN_NO and probability < _PLAIN_NO_BEATS)
 
 
 def prepare(subject: str, body: str, headers: Mapping[str, str], sender: str,

@@ -46,7 +46,11 @@ _NEG = r"(?:n't|\bnot|\bunable\s+to|\bno\s+longer|\bnever)\s+"
 
 REJECTION = _rules(
     Category.REJECTION,
-    (4, rf"\b(?:decided|chosen|opted|elected|decision)\s+{_W}{{0,2}}?not\s+to\b"),
+    (4, rf"\b(?:decided|chosen|opted|elected|decision)\s+{_W}{{0,2}}?(?:not\s+to|to\s+not)\b"),
+    (4, r"\b(?:will|would|shall|can)\s+(?:not|no\s+longer)\s+be\s+(?:further\s+)?considered|"
+        r"\bno\s+longer\s+(?:being\s+)?considered|\bnot\s+be\s+considered\s+further|"
+        r"\bremoved\s+from\s+(?:further\s+)?consideration|\bnot\s+(?:receive|achieve|reach)\s+"
+        r"a\s+passing\s+score", "c"),
     (4, rf"\b(?:decided|chosen|opted|elected|decision|going|gone|went|ended\s+up)\s+{_W}{{0,2}}?"
         rf"(?:to\s+)?(?:move|moving|proceed|proceeding|continue|continuing|go|going|progress|"
         rf"progressing|pursue|hire|hiring|offer|extend|focus|prioriti[sz]e)\s+(?:forward\s+|"
@@ -138,7 +142,9 @@ REJECTION_ABROAD = _rules(
         r"weiterverfolgen|positive\s+(?:ruckmeldung|nachricht)|zusage)|\b(?:mussen|muss)\s+(?:wir|"
         r"ich)\s+(?:ihnen|dir)\s+(?:\w+\s+){0,2}?(?:mitteilen|absagen)|\bleider\s+(?:\w+\s+){0,3}?"
         r"absagen|\bzu\s+unserem\s+(?:gro(?:ss|ß)en\s+)?bedauern", "c"),
-    (3, r"\babsage\b|\bnicht\s+in\s+die\s+(?:engere|nachste)\s+(?:auswahl|runde)", "c"),
+    (3, r"\babsage\b|\bnicht\s+in\s+die\s+(?:engere|nachste)\s+(?:auswahl|runde)|\bkeine\s+"
+        r"(?:gelegenheit|einladung|moglichkeit)\s+zu\s+einem\s+(?:\w+\s+)?(?:gesprach|"
+        r"vorstellungsgesprach|interview)", "c"),
     (1.5, r"\bwunsche?n?\s+(?:ihnen|dir)\s+(?:\w+\s+){0,5}?(?:alles\s+gute|viel\s+erfolg)"),
     (1, r"\bleider\b"),
     # Spanish and Portuguese share "lamentamos informar".
