@@ -223,6 +223,11 @@ def test_a_signature_is_cut_off() -> None:
     ("We’ll get back to you by Friday.", date(2025, 3, 7)),
     ("We hope to get back to you by the end of this week.", date(2025, 3, 7)),
     ("We'll let you know by 14 March.", date(2025, 3, 14)),
+    # How long the decision still takes: the wait counts from the message.
+    ("Our review is slower than planned; it may take us another couple of weeks.",
+     date(2025, 3, 18)),
+    ("I expect the process will take a few more weeks.", date(2025, 3, 25)),
+    ("Choosing between the finalists will take another week.", date(2025, 3, 11)),
 ])
 def test_employer_timeframe(text: str, expected: date) -> None:
     assert due(text) == expected
@@ -256,6 +261,9 @@ def test_template_leftover_gives_no_date() -> None:
     "Please reply by Friday to let us know your availability.",
     "You have 5 days to submit the take-home; we'll review it and let you know.",
     "Nice to meet you on Monday.",
+    # How long a task lasts is no wait for news.
+    "The assessment will take 2 hours; we will let you know the result.",
+    "Onboarding will take two weeks, and we will send you the schedule.",
 ])
 def test_the_candidates_deadline_is_not_the_employers(text: str) -> None:
     assert employer_timeframe(text, TUESDAY) is None

@@ -59,6 +59,9 @@ _CUE = re.compile(
     r"you(?:'ll|\s+will|\s+should|\s+can\s+expect\s+to)\s+(?:hear|get|receive|have\s+(?:an?|our))|"
     r"expect\s+(?:an?\s+)?(?:update|news|decision|answer|feedback|to\s+hear)|"
     r"(?:be|been|are|is)\s+(?:notified|informed|contacted)|"
+    # "the process will take a few more weeks", "it may yet take us another week".
+    r"(?:will|may|might|could|should|would|'ll)\s+(?:\w+\s+)?take\s+(?:us\s+|me\s+|them\s+)?"
+    r"(?:another|a\s+further|an\s+(?:additional|extra)|(?:\w+\s+){1,3}?more\s+(?:days?|weeks?))|"
     r"(?:should|will|'ll|hope\s+to|expect\s+to)\s+(?:have|know)\s+(?:an?\s+|the\s+|some\s+)?"
     r"(?:\w+\s+)?(?:outcome|decision|answer|news|update|feedback|more|results?))|"
     # French: "nous revenons vers vous", "sans nouvelles de notre part", "vous recevrez".
@@ -100,12 +103,14 @@ _UNITS = {"hour": "hour", "heure": "hour", "stunde": "hour", "hora": "hour",
           "fortnight": "fortnight", "quinzaine": "fortnight", "quincena": "fortnight",
           "werktag": "bizday", "arbeitstag": "bizday"}
 _RELATIVE = re.compile(
-    rf"\b(?:within|in|over|during|dans|sous|d'ici|innerhalb|binnen|dentro|en)\s+"
+    rf"\b(?:within|in|over|during|dans|sous|d'ici|innerhalb|binnen|dentro|en|"
+    rf"(?P<take>take)(?:\s+(?:us|me|them))?(?:\s+(?P<more>another|a\s+further|an\s+(?:additional|extra)))?)"
+    rf"\s+"
     rf"(?:(?:the|un\s+delai(?:\s+maximum)?\s+d[e']|les?|la|von|der|den|de|un\s+plazo(?:\s+"
     rf"maximo)?\s+de|los|las)\s*)*?(?P<next>(?:next|coming|prochaine?s|nachsten|proximos|"
     rf"proximas)\s+)?(?:about\s+|around\s+|approximately\s+|roughly\s+|environ\s+|etwa\s+|"
     rf"unos\s+|unas\s+)?(?:(?P<low>{_NUM})\s*(?:-|–|to|or|a|bis|o)\s*)?(?P<n>{_NUM}\s+|"
-    rf"\d{{1,2}})?(?P<biz>business\s+|working\s+)?(?P<unit>hour|day|week|month|fortnight|"
+    rf"\d{{1,2}})?(?P<more2>more\s+)?(?P<biz>business\s+|working\s+)?(?P<unit>hour|day|week|month|fortnight|"
     rf"heure|jour|semaine|moi|quinzaine|stunde|werktag|arbeitstag|tag|woche|monat|hora|dia|"
     rf"semana|mes|quincena)(?P<plural>s|e|en|n|es)?\b(?P<biz2>\s+(?:ouvr[eé]s?|ouvrables?|"
     rf"habiles|laborables))?(?:\s+or\s+(?P<or>{_NUM})\b)?(?:'?s?\s+time)?")
@@ -239,9 +244,12 @@ def _candidates(folded: str, sent_on: date, order: bool) -> list[_Found]:
 
 
 def _relative_due(match: re.Match[str], sent_on: date) -> date | None:
+    if match.group("take") and not (match.group("more") or match.group("more2")):
+        return None  # "the test will take 2 hours": a task's length, not a wait for news
     unit = _UNITS[match.group("unit")]
     words = match.group("or") or match.group("n")
-    if words is None and (match.group("plural") or not match.group("next")) \
+    if words is None and (match.group("plural") or not (match.group("next")
+                                                        or match.group("more"))) \
             and unit != "fortnight":
         return None  # "within days", "in the coming weeks": no number, no date
     amount = _number(words) if words else 1
