@@ -198,3 +198,18 @@ def test_an_away_note_wrapped_in_a_long_footer_is_still_automatic() -> None:
               "interview next week. Could you send me two times that suit you?")
     assert classify("Interview", invite, {}, "dana@fernhill.example", DAY,
                     model=_leaning("other", 0.95)).category != Category.AUTO_REPLY
+
+
+def test_a_rejection_needs_a_phrase_of_refusal_or_a_near_certain_model() -> None:
+    survey = ("Thanks again for applying to Fernhill! While the talent team looks at your "
+              "application, would you tell us how applying felt? The survey takes two minutes.")
+    doubted = classify("Tell us how it went", survey, {}, "talent@fernhill.example", DAY,
+                       model=_leaning("rejection", 0.9))
+    assert doubted.category != Category.REJECTION
+    assert doubted.needs_review  # the person is asked what it is
+    certain = classify("Tell us how it went", survey, {}, "talent@fernhill.example", DAY,
+                       model=_leaning("rejection", 0.995))
+    assert certain.category == Category.REJECTION
+    phrased = classify("Your application", REFUSAL, {}, "talent@fernhill.example", DAY,
+                       model=_leaning("rejection", 0.9))
+    assert phrased.category == Category.REJECTION

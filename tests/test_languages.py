@@ -292,6 +292,21 @@ def test_an_acknowledgement_that_mentions_not_being_selected_is_not_a_rejection(
      "position.", "Application update"),
     ("Vielen Dank für Ihre Bewerbung. Leider konnten wir Ihnen keine Gelegenheit zu einem "
      "persönlichen Gespräch geben. Wir wünschen Ihnen viel Erfolg.", "Ihre Bewerbung"),
+    # A choice made, with no "other candidates" and no "unfortunately".
+    ("Thanks for meeting us. We saw several strong people and have now selected a candidate "
+     "for the role. All the best to you.", "Analyst role"),
+    ("Thank you for the second interview. We finally decided on someone whose background is "
+     "closer to the team's work.", "Re: Interview"),
+    ("Thanks for the take-home. Having read it, we were not fully convinced it shows the depth "
+     "the role needs.", "Re: Take-home"),
+    ("Thank you for coming in. We have narrowed the list and will not need you to come back "
+     "for another round.", "Re: Interview"),
+    ("Bedankt voor je sollicitatie. Hierbij laten we weten dat de procedure voor jou is "
+     "gestopt; we hebben een kandidaat gevonden die goed past.", "Je sollicitatie"),
+    ("Hola Ana, gracias por tu tiempo. Te escribo para contarte que no has quedado "
+     "seleccionada para el puesto.", "Tu candidatura"),
+    ("ご応募ありがとうございました。慎重に検討いたしましたが、今回は次のステップにお進みいただく"
+     "ことができない結果となりました。今後のご活躍をお祈り申し上げます。", "選考結果のご連絡"),
 ])
 def test_refusals_in_plain_words(body: str, subject: str) -> None:
     assert label(body, subject).category == Category.REJECTION

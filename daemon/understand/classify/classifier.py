@@ -91,6 +91,15 @@ RULES_SURE = 3.0
 _NO_PHRASE = 1.0
 _PLAIN_NO = 4.0
 _PLAIN_NO_BEATS = 0.9
+# The model alone calls mail a rejection, with no phrase of refusal the rules know in it,
+# only from this probability on. Employer mail that is not a no (a survey while the
+# application is reviewed, a paused search, a recruiter's answer to a question) reads like
+# one to the model word by word, and a false no silently closes an interview the person
+# should chase. On the tune part out of fold it took rejection precision from 0.885 to
+# 1.000 at no loss of recall; on 128 real employer mails quoted on public pages (outside
+# the corpus, read as tuning text) from 0.65-0.92 to 0.97-1.00, with the refusal phrases
+# those mails taught.
+UNPHRASED_NO_AT = 0.99
 _SCREEN = Screen([rule.pattern for rule in RULES])
 
 
@@ -209,7 +218,8 @@ def _model_category(scored: Scored, prepared: Prepared) -> Category:
     phrase the rules know well (a score of RULES_SURE or more) does. A model's auto-reply
     with no away note also needs AUTO_REPLY_AT: a short mail, or one in a language the model
     has mostly seen in templates, looks automatic to it, and calling a person's mail
-    automatic would stop the clock on a real conversation."""
+    automatic would stop the clock on a real conversation. Likewise a rejection with no
+    phrase of refusal in the text needs UNPHRASED_NO_AT, else the runner-up stands."""
     ranked = sorted(scored.probabilities, key=scored.probabilities.__getitem__, reverse=True)
     unnoted_auto = ranked[0] == Category.AUTO_REPLY and not prepared.away
     if prepared.board and _rules_decide(scored.probabilities[ranked[0]], Category(ranked[0]),
@@ -219,6 +229,10 @@ def _model_category(scored: Scored, prepared: Prepared) -> Category:
             return ruled
     if unnoted_auto and scored.probabilities[ranked[0]] < AUTO_REPLY_AT:
         return Category(ranked[1])
+    if (ranked[0] == Category.REJECTION and prepared.board
+            and prepared.board.scores[Category.REJECTION] < _NO_PHRASE
+            and scored.probabilities[ranked[0]] < UNPHRASED_NO_AT):
+        return Category(ranked[1])  # its low confidence puts the question to the person
     if ranked[0] == Category.OTHER and _plainly_away(prepared):
         return Category.AUTO_REPLY
     return Category(ranked[0])

@@ -47,6 +47,17 @@ _NEG = r"(?:n't|\bnot|\bunable\s+to|\bno\s+longer|\bnever)\s+"
 REJECTION = _rules(
     Category.REJECTION,
     (4, rf"\b(?:decided|chosen|opted|elected|decision)\s+{_W}{{0,2}}?(?:not\s+to|to\s+not)\b"),
+    # The choice made, without "other": "we have selected a candidate for the role", "we
+    # finally decided on someone", "we have decided that you won't be joining the team".
+    (4, r"\b(?:have|has|'ve)\s+(?:now\s+|finally\s+)?(?:hired|selected|appointed|chosen|found)\s+"
+        r"(?:a|the|our|that|this)\s+(?:successful\s+|suitable\s+|final\s+)?(?:candidate|person|"
+        r"applicant)\s+(?:for|who|that|to)\b|\bdecided\s+on\s+(?:someone|somebody|a\s+candidate|"
+        r"another)|\bdecided\s+that\s+you\s+(?:won't|will\s+not|wouldn't|would\s+not)\s+be\b",
+     "c"),
+    (3, r"\bnot\s+(?:fully\s+|entirely\s+|quite\s+|sufficiently\s+)?convinced\b|"
+        r"\b(?:will|do|would)\s+not\s+need\s+you\s+to\s+come\s+back|\bwon't\s+need\s+you\s+to\s+"
+        r"come\s+back|\boverqualified\b|\b(?:qualifications|experience)\s+(?:\w+\s+)?"
+        r"(?:surpass|exceed)(?:es|s)?\s+(?:the\s+)?(?:role|job|position)", "c"),
     (4, r"\b(?:will|would|shall|can)\s+(?:not|no\s+longer)\s+be\s+(?:further\s+)?considered|"
         r"\bno\s+longer\s+(?:being\s+)?considered|\bnot\s+be\s+considered\s+further|"
         r"\bremoved\s+from\s+(?:further\s+)?consideration|\bnot\s+(?:receive|achieve|reach)\s+"
@@ -79,7 +90,7 @@ REJECTION = _rules(
     (4, r"\bregret\s+to\s+(?:inform|tell|advise|let)|\bwith\s+regret|\bwe\s+regret\s+that|"
         r"\bregretfully|\bunsuccessful\b", "c"),
     (4, rf"\b(?:position|role|vacancy|job|requisition|opening|search)\s+{_W}{{0,4}}?(?:has|have|"
-        rf"was|is)\s+(?:now\s+)?(?:been\s+)?(?:filled|cancel+ed|closed|withdrawn|put\s+on\s+hold|"
+        rf"was|is)\s+(?:now\s+)?(?:been\s+)?(?:filled|cancel+ed|closed|withdrawn|(?:put\s+)?on\s+hold|"
         rf"paused)"),
     (4, rf"\b(?:filled|closed|cancel+ed|paused|withdrawn|closing)\s+(?:the|this|that|our|all)\s+"
         rf"{_W}{{0,3}}?(?:position|role|vacancy|search|applications|requisition|opening)"),
@@ -158,14 +169,17 @@ REJECTION_ABROAD = _rules(
     (4, r"\bno\s+(?:\w+\s+){0,2}?(?:ha|han)\s+sido\s+(?:seleccionad|elegid|aceptad)|\bno\s+"
         r"(?:continuar|seguir\s+adelante|avanzar|continuaremos|avanzaremos|seguiremos)\s+"
         r"(?:\w+\s+){0,2}?con\s+(?:tu|su)\s+(?:candidatura|solicitud|proceso)|\bnao\s+(?:\w+\s+)"
-        r"{0,2}?(?:foi|foram)\s+(?:selecionad|aprovad|escolhid)", "c"),
+        r"{0,2}?(?:foi|foram)\s+(?:selecionad|aprovad|escolhid)|\bno\s+(?:\w+\s+){0,2}?(?:quedado|"
+        r"resultado)\s+seleccionad", "c"),
     (1.5, r"\b(?:deseamos|desejamos)\s+(?:\w+\s+){0,4}?(?:exito|suerte|sucesso|sorte)"),
     (1, r"\blamentablemente\b|\bdesafortunadamente\b|\binfelizmente\b"),
     # Dutch.
     (4, r"\bgekozen\s+voor\s+(?:een\s+)?andere?\s+(?:kandida|sollicitant)|\bniet\s+verder\s+"
         r"(?:te\s+)?gaan\s+met\s+(?:je|jouw|uw)\s+sollicitatie|\bniet\s+(?:uit\s+te\s+nodigen|"
         r"geselecteerd|verder\s+in\s+de\s+procedure)|\bvacature\s+(?:\w+\s+){0,3}?(?:vervuld|"
-        r"ingevuld)|\bhelaas\s+(?:\w+\s+){0,6}?(?:laten\s+weten|mededelen)", "c"),
+        r"ingevuld)|\bhelaas\s+(?:\w+\s+){0,6}?(?:laten\s+weten|mededelen)|\bprocedure\s+(?:\w+\s+)"
+        r"{0,3}?(?:gestopt|beeindigd|stopgezet)\s+voor\s+(?:jou|u)\b|\b(?:een\s+)?(?:andere\s+)?"
+        r"kandidaat\s+gevonden\s+die", "c"),
     (1.5, r"\bwensen\s+(?:je|u)\s+(?:\w+\s+){0,4}?succes"),
     (1, r"\bhelaas\b"),
     # Italian.
@@ -178,8 +192,10 @@ REJECTION_ABROAD = _rules(
     # Chinese and Japanese: no word boundaries.
     (4, r"很遗憾|很遺憾|遗憾地通知|遺憾地通知|未能通过|未能通過|不予录用|未被录用|"
         r"未被錄用|暂不考虑|暫不考慮|无法为您提供|無法為您提供|見送らせて|見送りと|"
-        r"ご期待に添え|ご希望に添え|貴意に添いかね|不採用|採用を見合わせ", "c"),
-    (2, r"残念ながら|今後のご活躍|ご活躍をお祈り|ご健闘をお祈り|祝您早日|不太匹配|不匹配"),
+        r"ご期待に添え|ご希望に添え|貴意に添いかね|不採用|採用を見合わせ|ご意向に沿え|"
+        r"お進み(?:頂|いただ)く(?:事|こと)が(?:出来|でき)ない|採用要件に合致しない", "c"),
+    (2, r"残念ながら|今後のご活躍|ご活躍をお祈り|ご健闘をお祈り|成功をお祈り|祝您早日|不太匹配|"
+        r"不匹配"),
 )
 
 OFFER = _rules(
