@@ -221,17 +221,18 @@ def _model_category(scored: Scored, prepared: Prepared) -> Category:
     automatic would stop the clock on a real conversation. Likewise a rejection with no
     phrase of refusal in the text needs UNPHRASED_NO_AT, else the runner-up stands."""
     ranked = sorted(scored.probabilities, key=scored.probabilities.__getitem__, reverse=True)
+    best = scored.probabilities[ranked[0]]
     unnoted_auto = ranked[0] == Category.AUTO_REPLY and not prepared.away
-    if prepared.board and _rules_decide(scored.probabilities[ranked[0]], Category(ranked[0]),
-                                        unnoted_auto, prepared.board):
+    unphrased_no = (ranked[0] == Category.REJECTION and prepared.board is not None
+                    and prepared.board.scores[Category.REJECTION] < _NO_PHRASE)
+    if prepared.board and _rules_decide(best, Category(ranked[0]), unnoted_auto, unphrased_no,
+                                        prepared.board):
         ruled = _decide(prepared.board)
         if ruled != Category.OTHER and prepared.board.scores[ruled] >= RULES_SURE:
             return ruled
-    if unnoted_auto and scored.probabilities[ranked[0]] < AUTO_REPLY_AT:
+    if unnoted_auto and best < AUTO_REPLY_AT:
         return Category(ranked[1])
-    if (ranked[0] == Category.REJECTION and prepared.board
-            and prepared.board.scores[Category.REJECTION] < _NO_PHRASE
-            and scored.probabilities[ranked[0]] < UNPHRASED_NO_AT):
+    if unphrased_no and best < UNPHRASED_NO_AT:
         return Category(ranked[1])  # its low confidence puts the question to the person
     if ranked[0] == Category.OTHER and _plainly_away(prepared):
         return Category.AUTO_REPLY
@@ -246,7 +247,7 @@ def _plainly_away(prepared: Prepared) -> bool:
                 and prepared.board.best_content() < RULES_SURE)
 
 
-def _rules_decide(probability: float, best: Category, unnoted_auto: bool,
+def _rules_decide(probability: float, best: Category, unnoted_auto: bool, unphrased_no: bool,
                   board: _Board) -> bool:
     """Whether the rules' verdict, where they are sure of one, replaces the model's `best`:
     - the model is unsure (below REVIEW_BELOW), and does not say automatic (an away note's
@@ -259,10 +260,10 @@ def _rules_decide(probability: float, best: Category, unnoted_auto: bool,
       a nudge to a company that said it. The low confidence sends it to review."""
     if best == Category.AUTO_REPLY:
         return unnoted_auto
-    rejection = board.scores[Category.REJECTION]
-    if best == Category.REJECTION:
-        return probability < REVIEW_BELOW or rejection < _NO_PHRASE
-    return probability < REVIEW_BELOW or (rejection >= _PLAIN_NO and probability < _PLAIN_NO_BEATS)
+    if probability < REVIEW_BELOW or unphrased_no:
+        return True
+    plain_no = board.scores[Category.REJECTION] >= _PLAIN_NO
+    return best != Category.REJECTION and plain_no and probability < _PLAIN_NO_BEATS
 
 
 def prepare(subject: str, body: str, headers: Mapping[str, str], sender: str,

@@ -90,8 +90,8 @@ REJECTION = _rules(
     (4, r"\bregret\s+to\s+(?:inform|tell|advise|let)|\bwith\s+regret|\bwe\s+regret\s+that|"
         r"\bregretfully|\bunsuccessful\b", "c"),
     (4, rf"\b(?:position|role|vacancy|job|requisition|opening|search)\s+{_W}{{0,4}}?(?:has|have|"
-        rf"was|is)\s+(?:now\s+)?(?:been\s+)?(?:filled|cancel+ed|closed|withdrawn|(?:put\s+)?on\s+hold|"
-        rf"paused)"),
+        rf"was|is)\s+(?:now\s+)?(?:been\s+)?(?:filled|cancel+ed|closed|withdrawn|"
+        rf"(?:put\s+)?on\s+hold|paused)"),
     (4, rf"\b(?:filled|closed|cancel+ed|paused|withdrawn|closing)\s+(?:the|this|that|our|all)\s+"
         rf"{_W}{{0,3}}?(?:position|role|vacancy|search|applications|requisition|opening)"),
     (4, rf"\b(?:decided|felt|concluded|feel|agreed)\s+{_W}{{0,3}}?(?:n't|not)\s+(?:quite\s+)?"

@@ -79,7 +79,8 @@ AUTO_BODY = FirstOf(re.compile(
     # German.
     r"\bnicht\s+im\s+(?:buro|haus)|\bau(?:ss|ß)er\s+haus|\bim\s+urlaub|\bin\s+elternzeit|"
     r"\bnicht\s+erreichbar|\bwieder\s+(?:im\s+buro|erreichbar|fur\s+sie\s+da)|\bnicht\s+"
-    r"weitergeleitet|\bbin\s+(?:ich\s+)?(?:[\w.]+\s+){0,7}?abwesend|\bnach\s+meiner\s+ruckkehr|\bnicht\s+zu\s+hause|\bauf\s+"
+    r"weitergeleitet|\bbin\s+(?:ich\s+)?(?:[\w.]+\s+){0,7}?abwesend|\bnach\s+meiner\s+ruckkehr|"
+    r"\bnicht\s+zu\s+hause|\bauf\s+"
     r"(?:dienst|geschafts)reise|\bnicht\s+am\s+platz|\b(?:bin|ist)\s+(?:\w+\s+){0,4}?wieder\s+da\b|"
     r"\berreichen\s+sie\s+mich\s+(?:\w+\s+){0,4}?wieder|"
     # French, Spanish, Catalan, Galician, Portuguese, Italian.

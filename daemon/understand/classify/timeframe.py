@@ -104,13 +104,15 @@ _UNITS = {"hour": "hour", "heure": "hour", "stunde": "hour", "hora": "hour",
           "werktag": "bizday", "arbeitstag": "bizday"}
 _RELATIVE = re.compile(
     rf"\b(?:within|in|over|during|dans|sous|d'ici|innerhalb|binnen|dentro|en|"
-    rf"(?P<take>take)(?:\s+(?:us|me|them))?(?:\s+(?P<more>another|a\s+further|an\s+(?:additional|extra)))?)"
+    rf"(?P<take>take)(?:\s+(?:us|me|them))?(?:\s+(?P<another>another|a\s+further|an\s+"
+    rf"(?:additional|extra)))?)"
     rf"\s+"
     rf"(?:(?:the|un\s+delai(?:\s+maximum)?\s+d[e']|les?|la|von|der|den|de|un\s+plazo(?:\s+"
     rf"maximo)?\s+de|los|las)\s*)*?(?P<next>(?:next|coming|prochaine?s|nachsten|proximos|"
     rf"proximas)\s+)?(?:about\s+|around\s+|approximately\s+|roughly\s+|environ\s+|etwa\s+|"
     rf"unos\s+|unas\s+)?(?:(?P<low>{_NUM})\s*(?:-|–|to|or|a|bis|o)\s*)?(?P<n>{_NUM}\s+|"
-    rf"\d{{1,2}})?(?P<more2>more\s+)?(?P<biz>business\s+|working\s+)?(?P<unit>hour|day|week|month|fortnight|"
+    rf"\d{{1,2}})?(?P<more>more\s+)?(?P<biz>business\s+|working\s+)?(?P<unit>hour|day|week|month|"
+    rf"fortnight|"
     rf"heure|jour|semaine|moi|quinzaine|stunde|werktag|arbeitstag|tag|woche|monat|hora|dia|"
     rf"semana|mes|quincena)(?P<plural>s|e|en|n|es)?\b(?P<biz2>\s+(?:ouvr[eé]s?|ouvrables?|"
     rf"habiles|laborables))?(?:\s+or\s+(?P<or>{_NUM})\b)?(?:'?s?\s+time)?")
@@ -244,12 +246,12 @@ def _candidates(folded: str, sent_on: date, order: bool) -> list[_Found]:
 
 
 def _relative_due(match: re.Match[str], sent_on: date) -> date | None:
-    if match.group("take") and not (match.group("more") or match.group("more2")):
+    if match.group("take") and not (match.group("another") or match.group("more")):
         return None  # "the test will take 2 hours": a task's length, not a wait for news
     unit = _UNITS[match.group("unit")]
     words = match.group("or") or match.group("n")
     if words is None and (match.group("plural") or not (match.group("next")
-                                                        or match.group("more"))) \
+                                                        or match.group("another"))) \
             and unit != "fortnight":
         return None  # "within days", "in the coming weeks": no number, no date
     amount = _number(words) if words else 1
