@@ -39,6 +39,7 @@ from radiosilence.render import TemplateProblem
 from radiosilence.report import CycleReport, draft_lines, noticed_lines, summary_line
 from radiosilence.runtime.lock import AlreadyRunning, ServiceLock, StateLock
 from radiosilence.runtime.notify import notify, watchdog_seconds
+from radiosilence.runtime.waker import Waker
 from radiosilence.store import ActionStatus, SchemaError, StateLost, Store
 from radiosilence.wiring import open_engine
 
@@ -95,7 +96,7 @@ class Service:
         self.serve = serve
         self.server: FeedServer | None = None
         self.scheduler = schedule.Scheduler()
-        self.wake = threading.Event()
+        self.wake = Waker()  # not a threading.Event: the signal handlers set it
         self.stopped = threading.Event()  # set once, when the loop has ended
         # The engine was built with `heartbeat.beat` (see run_service), so a long sync
         # keeps the watchdog fed.
@@ -146,6 +147,7 @@ class Service:
             self._stop_server()
             self.engine.close()
             self.lock.close()
+            self.wake.close()
         if self.fatal is not None:
             raise self.fatal
 
@@ -164,7 +166,6 @@ class Service:
             self._tick()
             if not self.stopping:
                 self.wake.wait(self._sleep_seconds())
-                self.wake.clear()
 
     def _start_watchdog(self) -> threading.Thread | None:
         """Ping WATCHDOG=1 at half the watchdog interval, but only while progress shows:
