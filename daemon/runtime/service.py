@@ -378,7 +378,7 @@ def serve_feed(settings: Settings) -> int:
     """`radiosilence serve`: only the feed server, until SIGTERM or SIGINT."""
     from radiosilence.publish.server import FeedServer, load_or_create_token
 
-    stop = threading.Event()
+    stop = Waker()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     feed = settings.feed
@@ -394,6 +394,7 @@ def serve_feed(settings: Settings) -> int:
     finally:
         notify("STOPPING=1")
         server.stop()
+        stop.close()
     return 0
 
 

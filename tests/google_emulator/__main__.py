@@ -7,8 +7,9 @@ import argparse
 import logging
 import signal
 import sys
-import threading
 from pathlib import Path
+
+from radiosilence.runtime.waker import Waker
 
 from .server import Emulator
 
@@ -30,11 +31,12 @@ def main(argv: list[str] | None = None) -> int:
         if not args.seed.is_dir():
             parser.error(f"--seed {args.seed}: not a folder")
         emulator.load_seed(args.seed)
-    stop = threading.Event()
+    stop = Waker()  # not a threading.Event, whose set() a signal handler may deadlock in
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     print(emulator.start(args.port), flush=True)
-    stop.wait()
+    while not stop.wait(3600):
+        pass
     emulator.stop()
     return 0
 
