@@ -147,7 +147,8 @@ class Service:
             self._stop_server()
             self.engine.close()
             self.lock.close()
-            self.wake.close()
+            # self.wake stays open: a page request still finishing on a server thread may
+            # set it, and a closed pipe's number may already belong to another file.
         if self.fatal is not None:
             raise self.fatal
 
