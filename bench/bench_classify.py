@@ -9,20 +9,29 @@ the misses by category as counts. Then the speed: every message of the real and 
 corpus classified over and over (pinned to one CPU where the OS allows it) until about
 `--seconds` have passed: the rate, the time per message, the slowest message, and the rate
 of the model's scorer alone; then, in the same run, the CPU rate with and without the
-prefilter (`prefilter.plain`: every pattern as written on every text). Prints figures;
-asserts nothing.
+prefilter (`prefilter.plain`: every pattern as written on every text); and, in the same
+run, against the rules-only classifier that stood before the learned model (`--baseline`,
+a commit of this repository, read with git): both in fresh processes on the same messages,
+taking turns, so that a slower or busier machine slows both alike. Prints figures; asserts
+nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from radiosilence.understand.classify.classifier import classify, prepare  # noqa: E402
 from radiosilence.understand.classify.learned import MODEL_FILE, load_model  # noqa: E402
@@ -31,6 +40,10 @@ from tests import classifier_scores as scores  # noqa: E402
 from tests import real_corpus  # noqa: E402
 
 Messages = list[tuple[str, str, scores.Message]]
+# The rules-only classifier, as it stood before the learned model, and the module holding
+# its `classify`: the speed the model was to keep.
+BASELINE = "7c963ff:radiosilence.classify"
+_TURNS = 3  # rounds of (baseline, current), each a fresh process
 
 
 def quality() -> Messages:
@@ -77,6 +90,9 @@ def scorer_rate(messages: Messages, seconds: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--baseline", default=BASELINE,
+                        help="COMMIT:MODULE of a classify(subject, body, headers, sender, "
+                             "sent_on) to time beside this one, or 'none'")
     options = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -104,6 +120,49 @@ def main() -> None:
         slow = cpu_rate(messages, options.seconds / 2)
     print(f"cpu rate, same run: {fast:,.0f} messages/s; with every pattern run as written on "
           f"every text (prefilter.plain) {slow:,.0f}/s: {fast / slow:.1f} times faster")
+    if options.baseline != "none":
+        print(against_baseline(options.baseline, messages, options.seconds / 2))
+
+
+def against_baseline(baseline: str, messages: Messages, seconds: float) -> str:
+    """This classifier's rate beside the baseline's, on all `messages` and on the written
+    corpus alone, each process timing one of them for about `seconds`."""
+    commit, _, module = baseline.partition(":")
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "daemon"],
+                             capture_output=True)
+    if archive.returncode:
+        why = archive.stderr.decode(errors="replace").strip().splitlines()
+        return f"baseline {commit}: not available ({why[0] if why else 'git failed'})"
+    lines = [f"same run, against the rules-only classifier of {commit} ({module}):"]
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(tmp, filter="data")
+        (Path(tmp) / "daemon").rename(Path(tmp) / "radiosilence")
+        for title, chosen in (("real + written", messages),
+                              ("written corpus alone", scores.written_messages())):
+            file = Path(tmp) / "messages.json"
+            file.write_text(json.dumps([_plain_message(m) for _, _, m in chosen]))
+            old, new = [], []
+            for _ in range(_TURNS):
+                old.append(_timed(tmp, module, file, seconds))
+                new.append(_timed(str(ROOT), "radiosilence.understand.classify.classifier",
+                                  file, seconds))
+            o, n = statistics.median(old), statistics.median(new)
+            lines.append(f"  {title}, {len(chosen)} messages: {n:,.0f} messages/s against "
+                         f"{o:,.0f}/s, {n / o:.2f} times (medians of {_TURNS} turns)")
+    return "\n".join(lines)
+
+
+def _plain_message(message: scores.Message) -> list[object]:
+    subject, body, headers, sender, sent_on = message
+    return [subject, body, headers, sender, sent_on.isoformat()]
+
+
+def _timed(path: str, module: str, file: Path, seconds: float) -> float:
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "classify_rate.py"), path,
+                           module, str(file), str(seconds)], capture_output=True, text=True,
+                          check=True)
+    return float(done.stdout.split()[-1])
 
 
 def cpu_rate(messages: Messages, seconds: float) -> float:
