@@ -18,7 +18,7 @@ import pytest
 from radiosilence.model import Timeframe
 from radiosilence.parse import date_words, dates
 from radiosilence.parse.dates import fold_accents, month_first
-from radiosilence.understand.classify import language, learned, timeframe
+from radiosilence.understand.classify import language, learned, scan, timeframe
 from radiosilence.understand.classify.classifier import (
     _SCREEN,
     MAX_TEXT,
@@ -119,6 +119,23 @@ def test_the_scan_finds_exactly_the_clauses_a_text_holds() -> None:
         seen = VOCABULARY.seen(text)
         held = sum(1 << n for n, clause in clauses if any(s in text for s in clause))
         assert seen == held, text
+
+
+def test_the_scan_is_exact_for_every_odd_string_and_when_its_word_cache_fills(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The strings that are not one word ("on-site", "'ll", "%", Hindi) are tested only in
+    texts holding their gate character; a full word cache starts again mid-text."""
+    monkeypatch.setattr(scan, "_WORD_CACHE", 7)
+    clauses = list(enumerate(VOCABULARY._clauses))
+    strings = sorted(VOCABULARY._tables.other)
+    pick = random.Random(11)
+    texts = [f"x{string}y" for string in strings] + [f"{string} é" for string in strings]
+    texts += [" ".join(pick.sample(strings, 3) + pick.sample(TEXTS[1].split() or ["a"], 1))
+              for _ in range(200)]
+    texts += [string[:-1] for string in strings if len(string) > 1]  # one letter short
+    for text in texts + TEXTS[1:400:4]:
+        held = sum(1 << n for n, clause in clauses if any(s in text for s in clause))
+        assert VOCABULARY.seen(text) == held, text
 
 
 def test_folding_replaces_what_the_table_translates() -> None:

@@ -10,7 +10,8 @@ joined by single apostrophes). A string of that shape ("regret", "don't") lies, 
 occurs, inside one word, since nothing in it can end a word: so the text holds it exactly
 when one of its words does. What each distinct word holds is worked out once and cached (a
 mailbox reuses a small vocabulary), which leaves per text a set of its words, a look-up per
-new word, and an `in` test for each of the few strings of other shapes ("on-site", "'ll").
+new word, and an `in` test for each of the few strings of other shapes ("on-site", "'ll")
+whose sign ("-", "'") the text holds.
 """
 
 from __future__ import annotations
@@ -36,9 +37,9 @@ class _Tables:
     def __init__(self, wordy: dict[str, int], other: dict[str, int]) -> None:
         self.wordy = wordy  # word-character string -> bits of the clauses holding it
         self.other = other  # any other string -> the same
+        self.gated = _gated(other)
         self.longest = max(map(len, wordy), default=0)
-        self.words: dict[str, int] = {}  # word -> bits of the clauses it satisfies
-        self.blank: set[str] = set()  # the words of `words` that satisfy none
+        self.words: dict[str, int] = {}  # word -> bits of the clauses it satisfies (or 0)
         self.texts: dict[str, int] = {}  # text -> bits of the clauses it satisfies
 
 
@@ -86,24 +87,39 @@ class Vocabulary:
             return known
         words = tables.words
         unique = set(words_of(text))
-        if new := unique.difference(words):
+        try:  # most words are known, and hold no needed string (0, dropped by the filter)
+            mask = reduce(or_, filter(None, map(words.__getitem__, unique)), 0)
+        except KeyError:  # a word not seen before
+            new = unique.difference(words)
             if len(words) + len(new) > _WORD_CACHE:
                 words.clear()
-                tables.blank.clear()
                 new = unique
             for word in new:
-                bits = words[word] = _word(tables, word)
-                if not bits:
-                    tables.blank.add(word)
-        unique.difference_update(tables.blank)  # most words hold no needed string
-        mask = reduce(or_, map(words.__getitem__, unique), 0)
-        for string, bits in tables.other.items():
-            if string in text:
-                mask |= bits
+                words[word] = _word(tables, word)
+            mask = reduce(or_, filter(None, map(words.__getitem__, unique)), 0)
+        for gate, strings in tables.gated:
+            if text.isascii() if gate is None else gate not in text:
+                continue
+            for string, bits in strings:
+                if string in text:
+                    mask |= bits
         if len(tables.texts) >= _TEXT_CACHE:
             tables.texts.clear()
         tables.texts[text] = mask
         return mask
+
+
+def _gated(other: dict[str, int]) -> list[tuple[str | None, list[tuple[str, int]]]]:
+    """The strings of other shapes ("on-site", "'ll", "%") grouped by a character each holds,
+    tested only in a text holding it: None for those with a non-ASCII letter (tested only in
+    a text that is not all ASCII, which Python knows without a scan), else the first sign
+    that is not a letter or a digit ("-", "'"). Saves a scan of the text per string."""
+    groups: dict[str | None, list[tuple[str, int]]] = {}
+    for string, bits in other.items():
+        gate = None if not string.isascii() else next(
+            (c for c in string if not c.isalnum()), string)
+        groups.setdefault(gate, []).append((string, bits))
+    return list(groups.items())
 
 
 def _word(tables: _Tables, word: str) -> int:
