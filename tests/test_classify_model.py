@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 
 from radiosilence.model import Category
+from radiosilence.understand.classify import learned
 from radiosilence.understand.classify.classifier import (
     AUTO_REPLY_AT,
     REVIEW_BELOW,
@@ -52,6 +53,20 @@ def test_the_fast_scorer_equals_the_reference_features() -> None:
                        model.temperature)
         assert list(fast.values()) == pytest.approx(slow, abs=1e-9)
         assert math.isclose(sum(fast.values()), 1.0)
+
+
+def test_a_full_word_cache_starts_again_without_changing_a_score(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mailbox of more distinct words than the cache keeps: each message still scores
+    as with a cache that never fills, even one with more new words than the cache holds."""
+    roomy = Model(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+    monkeypatch.setattr(learned, "_CACHE_LIMIT", 8)
+    small = Model(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+    for _, _, message in classifier_scores.written_messages()[::10]:
+        prepared = prepare(*message, certain=False)
+        assert small.score(prepared.tokens, prepared.signals) == roomy.score(
+            prepared.tokens, prepared.signals)
+        assert len(small._grams) <= max(8, len(set(prepared.tokens)))
 
 
 def test_words_are_folded_and_capped() -> None:

@@ -9,26 +9,24 @@ square root of all text features of the message, so long and short mail weigh al
 and the written corpus, and writes `learned.json`; this module only reads that file
 (weights pruned, temperature for calibrated confidence). No numpy, no network.
 
-`features()` is the reference: training uses it. `Model.score()` computes the same logits
-faster, by caching each word's summed character-gram weights (a word's grams never depend on
-its neighbours), which is what makes thousands of messages a second possible.
+`features()` is the reference: training uses it. `Model.score()` computes the same logits,
+to the last few bits, faster: it caches each word's summed character-gram weights (a word's
+grams never depend on its neighbours) and adds up the message's vectors class by class in C
+loops, which is what makes thousands of messages a second possible.
 """
 
 from __future__ import annotations
 
-import heapq
 import json
 import math
 import re
-import sys
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import cache, reduce
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
 from itertools import repeat
-from operator import add, itemgetter, mul
+from operator import itemgetter, mul
 from pathlib import Path
-from typing import Any
 
 from radiosilence.understand.classify.text import flatten, fold
 from radiosilence.understand.classify.text import words as text_words
@@ -79,27 +77,32 @@ def features(tokens: Sequence[str], signals: Mapping[str, float]) -> dict[str, f
 
 @dataclass(frozen=True)
 class Scored:
-    """The model's view of one message: calibrated probabilities and what pushed them."""
+    """The model's view of one message: calibrated probabilities, and the weighted words
+    and bigrams it read, as they occur, to tell which of them pushed them most."""
 
     probabilities: dict[str, float]
-    # word or bigram -> (its weights, how often, its `class_leads`)
-    parts: dict[str, tuple[list[float], int, tuple[float, ...]]]
+    words: tuple[str, ...]
+    pairs: tuple[tuple[str, str], ...]
     scale: float  # 1 / sqrt(number of text features)
+    model: Model = field(compare=False, repr=False)
 
     @property
     def best(self) -> str:
         return max(self.probabilities, key=self.probabilities.__getitem__)
 
     def strongest(self, category: str, limit: int = 3) -> list[tuple[str, float]]:
-        """The words that most favour `category` over the mean of the others: each one's
-        lead for it (`class_leads`) times how often it occurs times `scale`, multiplied in
-        C loops."""
+        """The words and bigrams that most favour `category` over the mean of the others:
+        each one's lead for it (`class_leads`) times how often it occurs times `scale`,
+        multiplied in C loops."""
         index = list(self.probabilities).index(category)
-        parts = self.parts.values()
-        units = map(itemgetter(index), map(itemgetter(2), parts))
-        counts = map(itemgetter(1), parts)
-        leads = map(mul, map(mul, units, counts), repeat(self.scale))
-        ranked = heapq.nlargest(limit, zip(leads, self.parts, strict=True))
+        words, pairs = Counter(self.words), Counter(self.pairs)
+        units = itemgetter(index)
+        leads = [*map(units, map(self.model.word_leads.__getitem__, words)),
+                 *map(units, map(self.model.pair_leads.__getitem__, pairs))]
+        counts = [*words.values(), *pairs.values()]
+        names = [*words, *map(" ".join, pairs)]
+        scaled = map(mul, map(mul, leads, counts), repeat(self.scale))
+        ranked = sorted(zip(scaled, names, strict=True), reverse=True)[:limit]
         return [(name, lead) for lead, name in ranked if lead > 0]
 
 
@@ -111,51 +114,63 @@ class Model:
         self.bias: list[float] = list(data["bias"])  # type: ignore[call-overload]
         self.temperature = float(data["temperature"])  # type: ignore[arg-type]
         self.weights: dict[str, list[float]] = dict(data["weights"])  # type: ignore[call-overload]
-        self._words: dict[str, tuple[list[float] | None, int, tuple[float, ...]]] = {}
-        # The bigram weights and their leads by their two words ("b:next step" -> ("next",
-        # "step")); a key with other than one space matches no two words, which hold none.
-        self._bigrams = {tuple(name[2:].split(" ")): (weight, class_leads(weight))
-                         for name, weight in self.weights.items()
-                         if name.startswith("b:") and name.count(" ") == 1}
-
-    def _word(self, word: str) -> tuple[list[float] | None, int, tuple[float, ...]]:
-        """A word's summed gram weights (None when none is weighted), how many grams it has,
-        and the weights' `class_leads`, cached."""
-        if (known := self._words.get(word)) is not None:
-            return known
-        total: list[float] | None = None
-        grams = word_grams(word)
-        for gram in grams:
-            if (weight := self.weights.get(gram)) is not None:
-                total = list(weight) if total is None else [
-                    a + b for a, b in zip(total, weight, strict=True)]
-        if len(self._words) >= _CACHE_LIMIT:
-            self._words.clear()
-        known = self._words[word] = (total, len(grams), class_leads(total) if total else ())
-        return known
+        # Per word seen so far: how many text features it makes, and, when any of them is
+        # weighted, their summed weights and its `class_leads` (a word's grams never depend
+        # on its neighbours, so this is worked out once per word).
+        self._grams: dict[str, int] = {}
+        self._vectors: dict[str, list[float]] = {}
+        self.word_leads: dict[str, tuple[float, ...]] = {}
+        # The weighted bigrams by their two words ("b:next step" -> ("next", "step")); a key
+        # with other than one space matches no two words, which hold none.
+        self._pair_vectors = {tuple(name[2:].split(" ")): weight
+                              for name, weight in self.weights.items()
+                              if name.startswith("b:") and name.count(" ") == 1}
+        self.pair_leads = {pair: class_leads(weight)
+                           for pair, weight in self._pair_vectors.items()}
 
     def score(self, tokens: Sequence[str], signals: Mapping[str, float]) -> Scored:
-        # Repeated words and bigrams are looked up and added once, times their count.
-        parts: dict[str, tuple[list[float], int, tuple[float, ...]]] = {}
-        count = max(len(tokens) - 1, 0)  # every bigram counts, weighted or not
-        known = self._words
-        for token, times in Counter(tokens).items():
-            vector, grams, lead = known.get(token) or self._word(token)
-            count += grams * times
-            if vector is not None:
-                parts[token] = (vector, times, lead)
-        bigrams = self._bigrams  # most bigrams carry no weight: only those that do are counted
-        pairs = zip(tokens, tokens[1:], strict=False)
-        for pair, times in Counter(filter(bigrams.__contains__, pairs)).items():
-            weight, lead = bigrams[pair]
-            parts[" ".join(pair)] = (weight, times, lead)
+        """The logits: the bias plus `scale` times the sum, class by class, of the vector of
+        each weighted word and bigram every time it occurs, one C loop per class."""
+        tokens = tuple(tokens)
+        try:  # every unigram, gram and bigram counts towards the scale, weighted or not
+            count = sum(map(self._grams.__getitem__, tokens))
+        except KeyError:  # a word not seen before
+            self._learn(tokens)
+            count = sum(map(self._grams.__getitem__, tokens))
+        count += max(len(tokens) - 1, 0)
         scale = 1 / math.sqrt(count) if count else 0.0
-        logits = _weighted_sums(self.bias, parts.values(), scale)
+        words = tuple(filter(self._vectors.__contains__, tokens))
+        pairs = tuple(filter(self._pair_vectors.__contains__,
+                             zip(tokens, tokens[1:], strict=False)))
+        vectors = [*map(self._vectors.__getitem__, words),
+                   *map(self._pair_vectors.__getitem__, pairs)]
+        sums = map(sum, zip(*vectors, strict=True)) if vectors else repeat(0.0)
+        logits = [bias + scale * total for bias, total in zip(self.bias, sums, strict=False)]
         for name, value in signals.items():
             if value and (weight := self.weights.get(f"r:{name}")) is not None:
                 logits = [a + value * b for a, b in zip(logits, weight, strict=True)]
         return Scored(dict(zip(self.classes, softmax(logits, self.temperature), strict=True)),
-                      parts, scale)
+                      words, pairs, scale, self)
+
+    def _learn(self, tokens: Collection[str]) -> None:
+        """Work out and keep the gram count and summed gram weights of each new word."""
+        new = set(tokens).difference(self._grams)
+        if len(self._grams) + len(new) > _CACHE_LIMIT:
+            self._grams.clear()
+            self._vectors.clear()
+            self.word_leads.clear()
+            new = set(tokens)
+        for word in new:
+            total: list[float] | None = None
+            grams = word_grams(word)
+            for gram in grams:
+                if (weight := self.weights.get(gram)) is not None:
+                    total = list(weight) if total is None else [
+                        a + b for a, b in zip(total, weight, strict=True)]
+            self._grams[word] = len(grams)
+            if total is not None:
+                self._vectors[word] = total
+                self.word_leads[word] = class_leads(total)
 
     def logits(self, feature_values: Mapping[str, float]) -> list[float]:
         """The uncalibrated logits of a feature dict: the slow reference `score` must equal."""
@@ -171,31 +186,6 @@ def class_leads(vector: Sequence[float]) -> tuple[float, ...]:
     weights for the others: what ranks the words of the evidence."""
     total, others = sum(vector), len(vector) - 1
     return tuple(weight - (total - weight) / others for weight in vector)
-
-
-def _weighted_sums(start: Sequence[float],
-                   terms: Collection[tuple[Sequence[float], int, Any]], scale: float
-                   ) -> list[float]:
-    """`start` plus each (vector, count, ...) of `terms` times count times `scale`: class by
-    class, the same additions in the same order as adding one vector after the other (so the
-    same floats), in C loops."""
-    if not terms:
-        return list(start)
-    factors = list(map(mul, map(itemgetter(1), terms), repeat(scale)))
-    columns = zip(*map(itemgetter(0), terms), strict=True)
-    add_up = _sum_left_to_right
-    return [add_up(map(mul, factors, column), total)
-            for total, column in zip(start, columns, strict=True)]
-
-
-def _reduce_sum(values: Iterable[float], start: float) -> float:
-    return reduce(add, values, start)
-
-
-# Below Python 3.12, sum() of floats adds left to right in C doubles: the same floats as
-# reduce(add), without a call per addition (a third less time for the scorer's sums). From
-# 3.12 on it compensates rounding, which is more exact but not the same last bits.
-_sum_left_to_right = sum if sys.version_info < (3, 12) else _reduce_sum
 
 
 def softmax(logits: Sequence[float], temperature: float = 1.0) -> list[float]:
