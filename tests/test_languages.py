@@ -229,6 +229,39 @@ def test_a_rejection_in_each_language(language: str) -> None:
     assert result.category == Category.REJECTION, result.evidence
 
 
+# Mail a person wrote in Chinese, Japanese or Korean, subject and all: no away note in it, so
+# it must not be read as automatic (the model once took any such text for an away note).
+PERSONAL_CJK = {
+    "ja rejection": (Category.REJECTION, "選考結果のご連絡",
+                     "この度は弊社の求人にご応募いただき、誠にありがとうございました。"
+                     "慎重に検討いたしました結果、誠に残念ながら今回はご期待に沿いかねる"
+                     "結果となりました。"),
+    "ja no fit": (Category.REJECTION, "選考のご連絡",
+                  "面接ではありがとうございました。社内で検討しましたが、"
+                  "今回はご縁がなかったものとしてお知らせいたします。"),
+    "zh rejection": (Category.REJECTION, "关于您的申请",
+                     "王先生您好，感谢您应聘我们公司的职位。经过慎重考虑，"
+                     "我们很遗憾地通知您，您未能进入下一轮面试。祝您求职顺利。"),
+    "ko rejection": (Category.REJECTION, "서류 전형 결과",
+                     "지원해 주셔서 감사합니다. 검토 결과 아쉽게도 "
+                     "이번 채용에서는 함께하지 못하게 되었습니다."),
+    "ja invitation": (Category.INTERVIEW_INVITE, "面接のご案内",
+                      "書類選考の結果、ぜひ面接にお越しいただきたくご連絡いたしました。"
+                      "3月10日(火)14時からのご都合はいかがでしょうか。"),
+    "zh invitation": (Category.INTERVIEW_INVITE, "面试邀请",
+                      "王先生您好，感谢您的申请。我们希望邀请您参加面试，"
+                      "时间为3月10日下午两点，请问您是否方便？"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PERSONAL_CJK))
+def test_mail_a_person_wrote_in_chinese_japanese_or_korean_is_read_for_its_words(
+        case: str) -> None:
+    expected, subject, body = PERSONAL_CJK[case]
+    result = label(body, subject)
+    assert result.category == expected, result.evidence
+
+
 INVITATIONS = {
     "fr": "Bonjour Léa, merci pour ta candidature. Nous aimerions organiser un premier échange "
           "en visio de vingt minutes. Quelles sont tes disponibilités la semaine prochaine ?",

@@ -311,8 +311,10 @@ def branch_clauses(pattern: re.Pattern[str]) -> list[list[frozenset[str]]] | Non
 
 def _useful(string: str) -> bool:
     # Words of one or two letters ("to", "we") are in nearly every text and would make
-    # nearly every word of it count in the scan; a single sign like "%" or "@" is rare.
-    return len(string) >= _MIN_SCANNED or not (string.isalnum() or string.isspace())
+    # nearly every word of it count in the scan; a single sign like "%" or "@" is rare, and
+    # so are two Chinese or Japanese characters, a whole word in those scripts ("复试").
+    return (len(string) >= _MIN_SCANNED or not (string.isalnum() or string.isspace())
+            or (len(string) == 2 and not string.isascii()))
 
 
 def needed_literals(pattern: re.Pattern[str]) -> Needs:

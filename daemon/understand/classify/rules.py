@@ -189,13 +189,17 @@ REJECTION_ABROAD = _rules(
         r"\bposizione\s+(?:\w+\s+){0,3}?(?:gia\s+)?(?:stata\s+)?coperta", "c"),
     (1.5, r"\bin\s+bocca\s+al\s+lupo|\bauguri\w*\s+(?:\w+\s+){0,4}?(?:successo|fortuna)"),
     (1, r"\bpurtroppo\b"),
-    # Chinese and Japanese: no word boundaries.
+    # Chinese and Japanese: no word boundaries. "添え" and "沿え" are both written.
     (4, r"很遗憾|很遺憾|遗憾地通知|遺憾地通知|未能通过|未能通過|不予录用|未被录用|"
-        r"未被錄用|暂不考虑|暫不考慮|无法为您提供|無法為您提供|見送らせて|見送りと|"
-        r"ご期待に添え|ご希望に添え|貴意に添いかね|不採用|採用を見合わせ|ご意向に沿え|"
+        r"未被錄用|未能录取|未能錄取|暂不考虑|暫不考慮|无法为您提供|無法為您提供|見送らせて|"
+        r"見送りと|見送ること|ご(?:期待|希望|意向)に(?:添|沿)(?:え|いかね)|貴意に添いかね|"
+        r"ご縁がなかった|ご縁がなく|不採用|採用を見合わせ|"
         r"お進み(?:頂|いただ)く(?:事|こと)が(?:出来|でき)ない|採用要件に合致しない", "c"),
     (2, r"残念ながら|今後のご活躍|ご活躍をお祈り|ご健闘をお祈り|成功をお祈り|祝您早日|不太匹配|"
-        r"不匹配"),
+        r"不匹配|很抱歉"),
+    # Korean.
+    (4, r"불합격|함께하지\s*못하게|함께할\s*수\s*없게|모시지\s*못하게", "c"),
+    (2, r"아쉽게도"),
 )
 
 OFFER = _rules(
@@ -251,6 +255,8 @@ NEXT_ROUND = _rules(
         r"\bmeet\s+(?:our|the|two\s+of\s+my|some\s+of\s+(?:our|the))\s+(?:ceo|cto|founders?|"
         r"hiring\s+manager|head\s+of|director|vp|leads?|team\s+leads?|engineers)|"
         r"\bmeeting\s+our\s+(?:ceo|cto|founders?)", "ncs"),
+    (2, r"二次面接|三次面接|最終面接|第二轮|第二輪|复试|複試|终面|終面|2차\s*면접|최종\s*면접",
+     "cs"),
 )
 
 INTERVIEW_INVITE = _rules(
@@ -290,8 +296,9 @@ INTERVIEW_INVITE = _rules(
           r"\bthe\s+invite\b|\binvite\s+(?:is\s+)?on\s+its\s+way|\bphoto\s+id\b|\bat\s+reception"),
 )
 
-# Invitations in French, German, Spanish, Dutch, Italian and Portuguese: an interview, a
-# call or a meeting being set up, a question for the candidate's free times, a time noted.
+# Invitations in French, German, Spanish, Dutch, Italian, Portuguese, Chinese, Japanese and
+# Korean: an interview, a call or a meeting being set up, a question for the candidate's free
+# times, a time noted.
 INTERVIEW_INVITE_ABROAD = _rules(
     Category.INTERVIEW_INVITE,
     (3, r"\b(?:planifier|organiser|fixer|caler|programmer|proposer|convenir\s+d')\s*(?:un|une|"
@@ -321,6 +328,13 @@ INTERVIEW_INVITE_ABROAD = _rules(
           r"beschikbaar|\bla\s+sua\s+disponibilita|\ba\s+sua\s+disponibilidade", "c"),
     (1.5, r"\bc'est\s+note\s+pour\s+(?:lundi|mardi|mercredi|jeudi|vendredi|demain|le\s+\d)"),
     (1.5, r"\b(?:recu|recevoir|envoye)\s+(?:une|l')\s*invitation\b"),
+    # Chinese, Japanese and Korean: no word boundaries.
+    (3, r"邀请您(?:参加|进行|来)|邀請您(?:參加|進行|來)|面试邀请|面試邀請|"
+        r"安排(?:一次|一个|一個)?(?:视频|視訊|电话|電話|现场|現場)?(?:面试|面試|面谈|面談)|"
+        r"面接のご案内|面(?:接|談)の?日程|面接を(?:お願い|実施|設定)|面接にお越しいただきたく|"
+        r"面談をお願い|면접\s*(?:일정|안내|초대)|면접을\s*진행|면접에\s*초대", "c"),
+    (1.5, r"ご都合(?:は|の)?(?:いかが|よろしい|よい|の良い)|是否方便|(?:哪个|哪個)时间方便|"
+          r"(?:哪个|哪個)時間方便|가능하신지|가능한\s*시간", "c"),
 )
 
 APPLICATION_ACK = _rules(
