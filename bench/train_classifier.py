@@ -37,6 +37,7 @@ from sklearn.model_selection import GroupKFold  # noqa: E402
 from radiosilence.model import Category  # noqa: E402
 from radiosilence.understand.classify.classifier import (  # noqa: E402
     AUTO_REPLY_AT,
+    AUTO_REPLY_MIN_TEXT,
     classify,
     prepare,
 )
@@ -59,7 +60,7 @@ def example(ident: str, message: scores.Message, category: str, group: str,
     if not prepared.tokens:
         return None  # headers-only mail: the rules decide it, there is no wording to learn
     return {"x": features(prepared.tokens, prepared.signals), "y": category, "group": group,
-            "weight": weight, "id": ident}
+            "weight": weight, "id": ident, "chars": len(prepared.text)}
 
 
 def load_data() -> tuple[list[dict], list[dict]]:
@@ -186,14 +187,17 @@ def review_table(probs: np.ndarray, truth: np.ndarray) -> None:
         print(f"  {threshold:>9.2f}  {flagged.mean():>7.1%}  {rest:>20.3f}  {caught:>13.1%}")
 
 
-def gate_report(wording_probs: np.ndarray, truth: np.ndarray) -> None:
+def gate_report(wording_probs: np.ndarray, truth: np.ndarray, chars: np.ndarray) -> None:
     """What `classify.AUTO_REPLY_AT` is read from: with no away note from the rules, the
-    model calls mail an auto-reply from that probability on. Every tune auto-reply has an
-    away note, so this reads the wording alone (`wording_only`): how many auto-replies it
-    reaches at each threshold, and how many other mail."""
+    model calls mail an auto-reply from that probability on (and flags it for review in a
+    text shorter than AUTO_REPLY_MIN_TEXT characters). Every tune auto-reply has an away
+    note, so this reads the wording alone (`wording_only`): how many auto-replies it reaches
+    at each threshold, and how many other mail."""
     column = CLASSES.index("auto_reply")
     is_auto = truth == column
-    print(f"  auto-replies from the wording alone, now AUTO_REPLY_AT = {AUTO_REPLY_AT}:")
+    short = chars < AUTO_REPLY_MIN_TEXT
+    print(f"  auto-replies from the wording alone, now AUTO_REPLY_AT = {AUTO_REPLY_AT} "
+          f"({(is_auto & short).sum()} of them shorter than {AUTO_REPLY_MIN_TEXT} characters):")
     for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
         called = (wording_probs[:, column] >= threshold) & (wording_probs.argmax(axis=1) == column)
         print(f"    from {threshold:.2f}: {(called & is_auto).sum()} of "
@@ -275,7 +279,7 @@ def main() -> None:
           f"{ece(softmax(logits, 1.0), truth):.3f} raw, "
           f"{ece(softmax(logits, temperature), truth):.3f} calibrated")
     review_table(softmax(logits, temperature), truth)
-    gate_report(softmax(wording, temperature), truth)
+    gate_report(softmax(wording, temperature), truth, np.array([r["chars"] for r in tune]))
     print("  out-of-fold mistakes on tune (expected -> model):")
     wrong = Counter((CLASSES[t], CLASSES[p]) for t, p in zip(truth, logits.argmax(axis=1),
                                                                strict=True) if t != p)

@@ -84,6 +84,12 @@ _NOTHING = "no recruiting words, headers or sender recognised"
 # it): from 0.4 on it calls no other mail an auto-reply; 0.6 keeps a margin above that
 # and still finds 36 of the 37.
 AUTO_REPLY_AT = 0.6
+# Below this many characters such a call is put to the person: a few words of thanks
+# ("Danke!", "ありがとうございます。") cannot tell a template from a person, yet in a language
+# the model has seen mostly in away notes they look automatic to it. Short away notes the
+# rules do not know are real too, so the label stands, flagged, and does not move the clock
+# until the person answers. No tune auto-reply is this short.
+AUTO_REPLY_MIN_TEXT = 40
 # A phrase score the rules are sure of (one strong phrase, or two that agree).
 RULES_SURE = 3.0
 # Below this rejection score the rules found no phrase of refusal at all (one weak word);
@@ -206,6 +212,9 @@ def classify(subject: str, body: str, headers: Mapping[str, str], sender: str,
     if category == Category.AUTO_REPLY:
         result = _auto_reply(prepared.text, sent_on, evidence[0], confidence)
         result = replace(result, evidence=evidence + result.evidence[1:])
+        if not prepared.away and len(prepared.text) < AUTO_REPLY_MIN_TEXT:
+            # A few words and no away note: the model alone cannot be sure (see the constant).
+            return replace(_with_review(result, sample, prepared.tokens), needs_review=True)
     else:
         asks = bool(ASKS.search(fold(flatten(prepared.text))))
         result = Classification(category, confidence, evidence, prepared.timeframe,
