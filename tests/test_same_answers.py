@@ -303,6 +303,35 @@ def test_the_timeframe_is_the_one_the_plain_loop_reads() -> None:
         assert timeframe.employer_timeframe(body, DAY) == _reference_timeframe(body, DAY)
 
 
+def _opcodes(node: object) -> set[str]:
+    """Every opcode in a parsed pattern (`re._parser`), "AT" ones with what they assert."""
+    found: set[str] = set()
+    if hasattr(node, "data"):  # a SubPattern
+        node = node.data
+    if isinstance(node, tuple) and len(node) == 2 and type(node[0]).__name__ == "_NamedIntConstant":
+        found.add(f"AT {node[1]}" if str(node[0]) == "AT" else str(node[0]))
+        return found | _opcodes(node[1])
+    if isinstance(node, (list, tuple)):
+        for part in node:
+            found |= _opcodes(part)
+    return found
+
+
+def test_the_promise_pattern_reads_nothing_outside_its_match() -> None:
+    """What lets a text with no promise in it skip its sentences (`employer_timeframe`):
+    the cue pattern holds no anchor and no look-around, only word boundaries, which a
+    sentence's start meets as the space before it does."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    codes = _opcodes(_parser.parse(timeframe._CUE.pattern, timeframe._CUE.flags))
+    assert "BRANCH" in codes and "AT AT_BOUNDARY" in codes  # the walk reaches inside
+    assert not {c for c in codes if c.startswith("AT ") and c != "AT AT_BOUNDARY"}, codes
+    assert not codes & {"ASSERT", "ASSERT_NOT", "GROUPREF", "GROUPREF_EXISTS"}, codes
+    for sample in ("^x", "x$", "(?=x)y", "(?<!x)y", r"\Bx"):
+        assert _opcodes(_parser.parse(sample)) & {"ASSERT", "ASSERT_NOT", "AT AT_BEGINNING",
+                                                         "AT AT_END", "AT AT_NON_BOUNDARY"}
+
+
 def _reference_language(text: str) -> str:
     sample = text[:language._SAMPLE]
     for pattern, code in ((language._KANA, "ja"), (language._HANGUL, "ko"),

@@ -219,6 +219,12 @@ class Screen:
 _plain = False  # see `plain`
 
 
+def screening() -> bool:
+    """Whether the prefilter is on (`plain` turns it off): a caller's own shortcut that
+    rests on the same reasoning turns off with it, so that the plain run checks it too."""
+    return not _plain
+
+
 @contextmanager
 def plain() -> Iterator[None]:
     """Within it, every pattern of this module runs as written, on every text: the reference

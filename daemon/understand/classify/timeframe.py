@@ -30,7 +30,7 @@ from radiosilence.parse.dates import (
     next_business_day,
     parse_date,
 )
-from radiosilence.understand.classify.prefilter import FirstOf
+from radiosilence.understand.classify.prefilter import FirstOf, screening
 from radiosilence.understand.classify.return_dates import return_date
 from radiosilence.understand.classify.text import flatten, fold, fold_piece
 
@@ -180,6 +180,13 @@ def employer_timeframe(text: str, sent_on: date) -> Timeframe | None:
     # promise whose words the whole lacks: only the promises live in the whole are sought.
     live = None if "Σ" in flat else _CUES.live(fold(flat))
     if live == []:
+        return None
+    # Most mail that holds a promise's words holds no promise ("we will ... have" in a job
+    # description). Then no sentence does either: a sentence is a piece of the text between
+    # spaces, and a promise's pattern looks at nothing outside its match but the word
+    # boundary of its first letter, which the space before a piece gives as its start does
+    # (no anchors or look-arounds: a test holds it to that).
+    if live is not None and screening() and next(_CUES.finditer(fold(flat), live), None) is None:
         return None
     order: bool | None = None  # the writer's date order, read once a sentence needs it
     for start, end in _sentences(flat):
