@@ -209,17 +209,17 @@ def classify(subject: str, body: str, headers: Mapping[str, str], sender: str,
     category = _model_category(scored, prepared)
     confidence = round(scored.probabilities[str(category)], 2)
     evidence = _model_evidence(scored, category) + _rule_evidence(prepared, category)
+    unsure = False
     if category == Category.AUTO_REPLY:
         result = _auto_reply(prepared.text, sent_on, evidence[0], confidence)
         result = replace(result, evidence=evidence + result.evidence[1:])
-        if not prepared.away and len(prepared.text) < AUTO_REPLY_MIN_TEXT:
-            # A few words and no away note: the model alone cannot be sure (see the constant).
-            return replace(_with_review(result, sample, prepared.tokens), needs_review=True)
+        # A few words and no away note: the model alone cannot be sure (see the constant).
+        unsure = not prepared.away and len(prepared.text) < AUTO_REPLY_MIN_TEXT
     else:
         asks = bool(ASKS.search(fold(flatten(prepared.text))))
         result = Classification(category, confidence, evidence, prepared.timeframe,
                                 asks_user=asks)
-    return _with_review(result, sample, prepared.tokens)
+    return _with_review(result, sample, prepared.tokens, unsure=unsure)
 
 
 def _model_category(scored: Scored, prepared: Prepared) -> Category:
@@ -344,12 +344,13 @@ def _structure(headers: Mapping[str, str], sender: str, domain: str) -> dict[str
     }
 
 
-def _with_review(result: Classification, text: str,
-                 words: Sequence[str] | None = None) -> Classification:
+def _with_review(result: Classification, text: str, words: Sequence[str] | None = None,
+                 unsure: bool = False) -> Classification:
     """The result with its language (its stop words counted among `words`, the model's,
-    when there are some) and whether the person should check it."""
+    when there are some) and whether the person should check it: below REVIEW_BELOW, or
+    `unsure` for a reason of the caller's."""
     return replace(result, language=guess_language(text, words),
-                   needs_review=result.confidence < REVIEW_BELOW)
+                   needs_review=unsure or result.confidence < REVIEW_BELOW)
 
 
 def _model_evidence(scored: Scored, category: Category) -> tuple[str, ...]:

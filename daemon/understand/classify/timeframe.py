@@ -178,7 +178,8 @@ def employer_timeframe(text: str, sent_on: date) -> Timeframe | None:
     flat = _flat(text[:MAX_TEXT])
     # A sentence's fold is a piece of the whole fold (`text.fold_piece`), so it holds no
     # promise whose words the whole lacks: only the promises live in the whole are sought.
-    live = None if "Σ" in flat else _CUES.live(fold(flat))
+    whole = fold(flat)
+    live = None if "Σ" in flat else _CUES.live(whole)
     if live == []:
         return None
     # Most mail that holds a promise's words holds no promise ("we will ... have" in a job
@@ -186,7 +187,7 @@ def employer_timeframe(text: str, sent_on: date) -> Timeframe | None:
     # spaces, and a promise's pattern looks at nothing outside its match but the word
     # boundary of its first letter, which the space before a piece gives as its start does
     # (no anchors or look-arounds: a test holds it to that).
-    if live is not None and screening() and next(_CUES.finditer(fold(flat), live), None) is None:
+    if live is not None and screening() and next(_CUES.finditer(whole, live), None) is None:
         return None
     order: bool | None = None  # the writer's date order, read once a sentence needs it
     for start, end in _sentences(flat):
